@@ -1,0 +1,79 @@
+# Sustain: `make run` serves the demo; `make test` runs the whole suite.
+# `make` alone lists every target.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PORT ?= 8000
+STAMPS := $(VENV)/.stamps
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format check-migrations migrate seed worker beat scheduler bench clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Sustain needs Python 3.11 ($(PYTHON))."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMPS)/app: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/test: pyproject.toml $(STAMPS)/app
+	$(PY) -m pip install --quiet -e ".[test,dev]"
+	@mkdir -p $(STAMPS) && touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+assets/dist/css/main.css: node_modules/.package-lock.json assets/build.mjs $(wildcard assets/scss/*.scss assets/js/*)
+	npm run --silent build
+
+install: $(STAMPS)/app assets/dist/css/main.css ## Install Python and front-end dependencies, build assets
+
+migrate: install ## Apply database migrations (SQLite unless DATABASE_URL is set)
+	$(PY) manage.py migrate --no-input -v0
+
+seed: migrate ## Load the demo county (safe to repeat)
+	$(PY) manage.py seed_demo
+
+run: seed ## Install, migrate, seed and serve the demo with its scheduler on http://127.0.0.1:$(PORT)
+	@echo ""
+	@echo "Sustain is starting on http://127.0.0.1:$(PORT)/  (Ctrl+C stops it)"
+	@echo "Scheduled jobs run in-process (manage.py run_scheduler): no Redis needed."
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(PY) manage.py run_scheduler & \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(STAMPS)/test assets/dist/css/main.css ## Install test dependencies and run the whole suite
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMPS)/test ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMPS)/test ## Format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check-migrations: $(STAMPS)/test ## Fail if a model change has no migration
+	$(PY) manage.py makemigrations --check --dry-run
+
+worker: install ## Run a Celery worker (needs REDIS_URL)
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: install ## Run Celery beat, the single scheduler (needs REDIS_URL)
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+scheduler: install ## Run the beat schedule in-process without Redis (embedded mode)
+	$(PY) manage.py run_scheduler
+
+bench: $(STAMPS)/test ## Run the benchmarks in bench/ and print their figures
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean: ## Remove the virtualenv, node_modules, built assets and the demo database
+	rm -rf $(VENV) node_modules assets/dist static_build db.sqlite3 db.sqlite3-wal db.sqlite3-shm

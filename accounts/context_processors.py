@@ -1,0 +1,19 @@
+"""Template context: the signed-in user's roles, for navigation."""
+
+from django.http import HttpRequest
+
+from accounts.roles import Role, roles_of
+
+
+def roles(request: HttpRequest) -> dict[str, object]:
+    """Expose the user's roles as ``roles`` and ``Role`` for ``{% if %}`` checks."""
+    user_roles = roles_of(request.user)
+    return {
+        "roles": user_roles,
+        "is_practitioner": Role.PRACTITIONER in user_roles,
+        "is_supervisor": Role.SUPERVISOR in user_roles,
+        "is_provider_manager": Role.PROVIDER_MANAGER in user_roles,
+        "is_commissioner": Role.COMMISSIONER in user_roles,
+        "is_content_editor": Role.CONTENT_EDITOR in user_roles,
+        "is_platform_admin": Role.PLATFORM_ADMIN in user_roles,
+    }

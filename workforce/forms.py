@@ -1,0 +1,26 @@
+from django import forms
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class RosterUploadForm(forms.Form):
+    """A CSV roster file, checked whole before anything is saved."""
+
+    file = forms.FileField(
+        label="Roster file (CSV)",
+        help_text="Columns: email, first_name, last_name, organisation, team, "
+        "job_role, "
+        "started_in_role, qualified_on, fte, supervisor_email, line_manager_email. "
+        "Dates like 2025-04-30.",
+    )
+    dry_run = forms.BooleanField(
+        label="Check the file only, do not save", required=False
+    )
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB. Split it.")
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError("Choose a .csv file.")
+        return upload.read()

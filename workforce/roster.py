@@ -1,0 +1,449 @@
+"""The staff roster import: check the whole file, report bad rows, save all or none.
+
+Used by ``manage.py import_staff``, the provider manager's upload page and the roster
+API. Re-importing a file updates people by email; it never duplicates them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from accounts.models import User
+from accounts.roles import Role
+from workforce.models import JobRole, Organisation, StaffProfile, Team
+from workforce.signals import staff_changed
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+COLUMNS = [
+    "email",
+    "first_name",
+    "last_name",
+    "organisation",
+    "team",
+    "job_role",
+    "started_in_role",
+    "qualified_on",
+    "fte",
+    "supervisor_email",
+    "line_manager_email",
+]
+REQUIRED = [
+    "email",
+    "first_name",
+    "last_name",
+    "organisation",
+    "job_role",
+    "started_in_role",
+]
+MAX_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem with one line of the file (line 1 is the header)."""
+
+    line: int
+    message: str
+    column: str = ""
+
+    def __str__(self) -> str:
+        return f"Line {self.line}: {self.message}"
+
+
+@dataclass
+class RosterResult:
+    """What an import did, or, with errors, why it did nothing."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        if self.errors:
+            return f"Nothing was saved: {len(self.errors)} problem(s) found."
+        verb = "Would create" if self.dry_run else "Created"
+        return (
+            f"{verb} {self.created}, "
+            f"{'would update' if self.dry_run else 'updated'} {self.updated}, "
+            f"{self.unchanged} unchanged."
+        )
+
+
+@dataclass
+class RosterRow:
+    """One checked row, ready to save."""
+
+    line: int
+    email: str
+    first_name: str
+    last_name: str
+    organisation: Organisation
+    team_name: str
+    job_role: JobRole
+    started_in_role: date
+    qualified_on: date | None
+    fte: Decimal
+    supervisor_email: str
+    line_manager_email: str
+
+
+def read_csv(content: bytes | str) -> list[dict[str, str]] | RowError:
+    """Decode and parse CSV text; return its rows, or an error about the header."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return RowError(1, "The file is not UTF-8 text. Save it as CSV UTF-8.")
+    reader = csv.DictReader(io.StringIO(content))
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    missing = [name for name in COLUMNS if name not in header]
+    if missing:
+        return RowError(1, f"The header is missing column(s): {', '.join(missing)}.")
+    reader.fieldnames = header
+    return [
+        {key: (value or "").strip() for key, value in row.items() if key}
+        for row in reader
+    ]
+
+
+def _parse_date(
+    value: str, column: str, line: int, errors: list[RowError]
+) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(
+            RowError(line, f"{column} '{value}' is not a date like 2025-04-30.", column)
+        )
+        return None
+
+
+def check_rows(
+    rows: list[dict[str, str]],
+    *,
+    importer: User | AnonymousUser | None = None,
+) -> tuple[list[RosterRow], list[RowError]]:
+    """Check every row against the database and each other; collect every problem.
+
+    A provider manager (``importer``) may only import people into their own
+    organisation; a platform admin or a command-line import (``None``) any.
+    """
+    errors: list[RowError] = []
+    if len(rows) > MAX_ROWS:
+        return [], [RowError(1, f"The file has over {MAX_ROWS} rows; split it.")]
+    organisations = {
+        key: org
+        for org in Organisation.objects.filter(is_provider=True)
+        for key in (org.name.lower(), org.slug)
+    }
+    job_roles = {
+        key: role
+        for role in JobRole.objects.all()
+        for key in (role.name.lower(), role.slug)
+    }
+    allowed_org_id = _importer_organisation_id(importer)
+    emails_in_file = {row.get("email", "").lower() for row in rows}
+    known_emails = set(
+        User.objects.annotate(email_ci=Lower("email"))
+        .filter(email_ci__in=[e for e in emails_in_file if e])
+        .values_list("email_ci", flat=True)
+    )
+    existing_orgs = dict(
+        StaffProfile.objects.annotate(email_ci=Lower("user__email"))
+        .filter(email_ci__in=known_emails)
+        .values_list("email_ci", "organisation_id")
+    )
+    referenced = {
+        row.get(column, "").lower()
+        for row in rows
+        for column in ("supervisor_email", "line_manager_email")
+    } - {""}
+    referenced_known = set(
+        StaffProfile.objects.annotate(email_ci=Lower("user__email"))
+        .filter(email_ci__in=referenced)
+        .values_list("email_ci", flat=True)
+    )
+
+    checked: list[RosterRow] = []
+    seen: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        line = index + 2  # the header is line 1
+        row_errors: list[RowError] = []
+        for column in REQUIRED:
+            if not row.get(column):
+                row_errors.append(RowError(line, f"{column} is empty.", column))
+        email = row.get("email", "").lower()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                row_errors.append(
+                    RowError(line, f"email '{email}' is not valid.", "email")
+                )
+            if email in seen:
+                row_errors.append(
+                    RowError(
+                        line, f"{email} is already on line {seen[email]}.", "email"
+                    )
+                )
+            seen.setdefault(email, line)
+        organisation = organisations.get(row.get("organisation", "").lower())
+        if row.get("organisation") and organisation is None:
+            row_errors.append(
+                RowError(
+                    line,
+                    f"organisation '{row['organisation']}' does not exist.",
+                    "organisation",
+                )
+            )
+        if organisation and allowed_org_id and organisation.pk != allowed_org_id:
+            row_errors.append(
+                RowError(
+                    line,
+                    f"you can only import staff into your own organisation, "
+                    f"not '{organisation.name}'.",
+                    "organisation",
+                )
+            )
+        if (
+            email in existing_orgs
+            and allowed_org_id
+            and existing_orgs[email] != allowed_org_id
+        ):
+            row_errors.append(
+                RowError(line, f"{email} belongs to another organisation.", "email")
+            )
+        job_role = job_roles.get(row.get("job_role", "").lower())
+        if row.get("job_role") and job_role is None:
+            row_errors.append(
+                RowError(
+                    line, f"job_role '{row['job_role']}' does not exist.", "job_role"
+                )
+            )
+        started = None
+        if row.get("started_in_role"):
+            started = _parse_date(
+                row["started_in_role"], "started_in_role", line, row_errors
+            )
+        qualified = None
+        if row.get("qualified_on"):
+            qualified = _parse_date(
+                row["qualified_on"], "qualified_on", line, row_errors
+            )
+        fte = Decimal("1")
+        if row.get("fte"):
+            try:
+                fte = Decimal(row["fte"])
+                if not Decimal("0") < fte <= Decimal("1"):
+                    raise InvalidOperation
+            except InvalidOperation:
+                row_errors.append(
+                    RowError(
+                        line,
+                        f"fte '{row['fte']}' must be a number above 0 and at most 1.",
+                        "fte",
+                    )
+                )
+        for column in ("supervisor_email", "line_manager_email"):
+            other = row.get(column, "").lower()
+            if not other:
+                continue
+            if other == email:
+                row_errors.append(
+                    RowError(line, f"{column} cannot be the person themself.", column)
+                )
+            elif other not in emails_in_file and other not in referenced_known:
+                row_errors.append(
+                    RowError(
+                        line,
+                        f"{column} '{other}' is not in this file or on the roster.",
+                        column,
+                    )
+                )
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        assert organisation and job_role and started
+        checked.append(
+            RosterRow(
+                line=line,
+                email=email,
+                first_name=row["first_name"],
+                last_name=row["last_name"],
+                organisation=organisation,
+                team_name=row.get("team", ""),
+                job_role=job_role,
+                started_in_role=started,
+                qualified_on=qualified,
+                fte=fte,
+                supervisor_email=row.get("supervisor_email", "").lower(),
+                line_manager_email=row.get("line_manager_email", "").lower(),
+            )
+        )
+    return checked, errors
+
+
+def _importer_organisation_id(importer: User | AnonymousUser | None) -> int | None:
+    """Return the organisation a provider manager may import into (None: any)."""
+    from accounts.roles import roles_of
+    from workforce.scoping import own_profile
+
+    if importer is None or Role.PLATFORM_ADMIN in roles_of(importer):
+        return None
+    profile = own_profile(importer)
+    return profile.organisation_id if profile else -1
+
+
+def import_roster(
+    content: bytes | str,
+    *,
+    importer: User | AnonymousUser | None = None,
+    dry_run: bool = False,
+) -> RosterResult:
+    """Check the whole roster, then create or update every person in one transaction."""
+    rows = read_csv(content)
+    if isinstance(rows, RowError):
+        return RosterResult(errors=[rows], dry_run=dry_run)
+    return save_roster_rows(rows, importer=importer, dry_run=dry_run)
+
+
+def save_roster_rows(
+    rows: list[dict[str, str]],
+    *,
+    importer: User | AnonymousUser | None = None,
+    dry_run: bool = False,
+) -> RosterResult:
+    """Check parsed rows and save them all, or none if any row is bad."""
+    checked, errors = check_rows(rows, importer=importer)
+    result = RosterResult(errors=errors, dry_run=dry_run)
+    if errors:
+        return result
+    with transaction.atomic():
+        changed_ids = _apply(checked, result)
+        if dry_run:
+            transaction.set_rollback(True)
+        elif changed_ids:
+            staff_changed.send(sender=StaffProfile, profile_ids=changed_ids)
+    return result
+
+
+def _apply(rows: Iterable[RosterRow], result: RosterResult) -> list[int]:
+    rows = list(rows)
+    users = {
+        user.email.lower(): user
+        for user in User.objects.annotate(email_ci=Lower("email")).filter(
+            Q(email_ci__in=[r.email for r in rows])
+            | Q(username__in=[r.email for r in rows])
+        )
+    }
+    profiles = {
+        p.user_id: p for p in StaffProfile.objects.filter(user__in=users.values())
+    }
+    teams: dict[tuple[int, str], Team] = {}
+    saved: dict[str, StaffProfile] = {}
+    changed_ids: list[int] = []
+    outcome: dict[str, str] = {}
+    for row in rows:
+        user = users.get(row.email)
+        if user is None:
+            user = User(username=row.email, email=row.email)
+            user.set_unusable_password()
+        user_changed = (user.first_name, user.last_name) != (
+            row.first_name,
+            row.last_name,
+        )
+        user.first_name, user.last_name = row.first_name, row.last_name
+        created = user.pk is None
+        if created or user_changed:
+            user.save()
+        team = None
+        if row.team_name:
+            key = (row.organisation.pk, row.team_name)
+            if key not in teams:
+                teams[key], _ = Team.objects.get_or_create(
+                    organisation=row.organisation, name=row.team_name
+                )
+            team = teams[key]
+        profile = profiles.get(user.pk) or StaffProfile(user=user)
+        wanted = {
+            "organisation_id": row.organisation.pk,
+            "team_id": team.pk if team else None,
+            "job_role_id": row.job_role.pk,
+            "started_in_role": row.started_in_role,
+            "qualified_on": row.qualified_on,
+            "fte": row.fte,
+        }
+        differs = profile.pk is None or any(
+            getattr(profile, name) != value for name, value in wanted.items()
+        )
+        rules_differ = profile.pk is None or any(
+            getattr(profile, name) != wanted[name]
+            for name in ("organisation_id", "job_role_id", "started_in_role")
+        )
+        for name, value in wanted.items():
+            setattr(profile, name, value)
+        if differs:
+            profile.save()
+        if rules_differ:
+            changed_ids.append(profile.pk)
+        saved[row.email] = profile
+        outcome[row.email] = (
+            "created"
+            if created
+            else "updated"
+            if differs or user_changed
+            else "unchanged"
+        )
+    links = _existing_profiles_by_email(
+        {r.supervisor_email for r in rows} | {r.line_manager_email for r in rows},
+        saved,
+    )
+    for row in rows:
+        profile = saved[row.email]
+        supervisor = links.get(row.supervisor_email)
+        line_manager = links.get(row.line_manager_email)
+        new = (
+            supervisor.pk if supervisor else None,
+            line_manager.pk if line_manager else None,
+        )
+        if (profile.supervisor_id, profile.line_manager_id) != new:
+            profile.supervisor_id, profile.line_manager_id = new
+            profile.save(update_fields=["supervisor", "line_manager"])
+            if outcome[row.email] == "unchanged":
+                outcome[row.email] = "updated"
+    for value in outcome.values():
+        setattr(result, value, getattr(result, value) + 1)
+    return changed_ids
+
+
+def _existing_profiles_by_email(
+    emails: set[str], saved: dict[str, StaffProfile]
+) -> dict[str, StaffProfile]:
+    wanted = {e for e in emails if e} - saved.keys()
+    found = {
+        p.user.email.lower(): p
+        for p in StaffProfile.objects.select_related("user")
+        .annotate(email_ci=Lower("user__email"))
+        .filter(email_ci__in=wanted)
+    }
+    return {**found, **saved}

@@ -1,0 +1,127 @@
+"""Workforce records in the Wagtail admin, for platform admins."""
+
+from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from workforce.models import (
+    CaseloadSnapshot,
+    CommissioningContract,
+    JobRole,
+    Organisation,
+    StaffProfile,
+    Team,
+)
+
+
+class OrganisationViewSet(ModelViewSet):
+    model = Organisation
+    icon = "site"
+    list_display = [
+        "name",
+        "is_commissioner",
+        "is_provider",
+        "supervision_retention_months",
+    ]
+    list_filter = ["is_commissioner", "is_provider"]
+    search_fields = ["name"]
+    form_fields = [
+        "name",
+        "slug",
+        "is_commissioner",
+        "is_provider",
+        "supervision_retention_months",
+    ]
+
+
+class ContractViewSet(ModelViewSet):
+    model = CommissioningContract
+    icon = "doc-full"
+    menu_label = "Contracts"
+    list_display = ["provider", "commissioner", "service", "starts_on", "ends_on"]
+    list_filter = ["commissioner", "provider"]
+    form_fields = [
+        "commissioner",
+        "provider",
+        "service",
+        "starts_on",
+        "ends_on",
+        "caseload_threshold_per_fte",
+        "expected_worker_manager_ratio",
+    ]
+
+
+class TeamViewSet(ModelViewSet):
+    model = Team
+    icon = "group"
+    list_display = ["name", "organisation"]
+    list_filter = ["organisation"]
+    search_fields = ["name"]
+    form_fields = ["organisation", "name"]
+
+
+class JobRoleViewSet(ModelViewSet):
+    model = JobRole
+    icon = "tag"
+    list_display = ["name", "is_frontline", "is_manager"]
+    form_fields = ["name", "slug", "is_frontline", "is_manager"]
+
+
+class StaffProfileViewSet(ModelViewSet):
+    model = StaffProfile
+    icon = "user"
+    menu_label = "Staff"
+    list_display = [
+        "full_name",
+        "organisation",
+        "team",
+        "job_role",
+        "started_in_role",
+        "left_on",
+    ]
+    list_filter = ["organisation", "job_role"]
+    search_fields = ["user__first_name", "user__last_name", "user__email"]
+    form_fields = [
+        "user",
+        "organisation",
+        "team",
+        "job_role",
+        "started_in_role",
+        "qualified_on",
+        "fte",
+        "supervisor",
+        "line_manager",
+        "left_on",
+        "long_term_absence_from",
+    ]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return StaffProfile.objects.select_related(
+            "user", "organisation", "team", "job_role"
+        )
+
+
+class CaseloadSnapshotViewSet(ModelViewSet):
+    model = CaseloadSnapshot
+    icon = "list-ul"
+    menu_label = "Caseloads"
+    list_display = ["person", "taken_on", "open_cases"]
+    form_fields = ["person", "taken_on", "open_cases"]
+
+
+class WorkforceViewSetGroup(ModelViewSetGroup):
+    menu_label = "Workforce"
+    menu_icon = "group"
+    menu_order = 200
+    items = (
+        OrganisationViewSet("organisations"),
+        ContractViewSet("contracts"),
+        TeamViewSet("teams"),
+        JobRoleViewSet("job_roles"),
+        StaffProfileViewSet("staff"),
+        CaseloadSnapshotViewSet("caseloads"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_workforce_viewsets() -> WorkforceViewSetGroup:
+    return WorkforceViewSetGroup()
