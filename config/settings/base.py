@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Aggregate training and supervision figures, and roster sync.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["config.api.only_versioned_api"],
 }
 
 # --- Celery -------------------------------------------------------------------------

@@ -30,3 +30,6 @@ STORAGES = {
 # Without REDIS_URL, ``manage.py run_scheduler`` runs the beat schedule in-process and
 # anything queued runs at once in the calling process.
 CELERY_TASK_ALWAYS_EAGER = not env("REDIS_URL", default="")
+# Static files come from the finders (assets/dist); nothing is collected here.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -24,3 +24,6 @@ STORAGES = {
 CELERY_TASK_ALWAYS_EAGER = False
 AXES_ENABLED = True
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Static files come from the finders (assets/dist); nothing is collected here.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -1,3 +1,4 @@
+import os
 from importlib import import_module
 
 from django.conf import settings
@@ -21,8 +22,11 @@ class Command(BaseCommand):
     def handle(
         self, *args: object, quiet_logins: bool = False, **options: object
     ) -> None:
-        if settings.SETTINGS_MODULE.endswith(".production") or not (
-            settings.DEBUG or settings.SETTINGS_MODULE.endswith((".dev", ".test"))
+        module = settings.SETTINGS_MODULE or os.environ.get(
+            "DJANGO_SETTINGS_MODULE", ""
+        )
+        if module.endswith(".production") or not (
+            settings.DEBUG or module.endswith((".dev", ".test"))
         ):
             raise CommandError(
                 "seed_demo loads made-up people with a published password; "

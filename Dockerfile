@@ -1,0 +1,27 @@
+# Sustain's production image: one image for web (gunicorn), worker and beat.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY assets ./assets
+RUN npm run build
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    PORT=8000
+WORKDIR /app
+RUN useradd --create-home --uid 1000 sustain
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir --upgrade pip && pip install --no-cache-dir -e .
+COPY . .
+COPY --from=assets /app/assets/dist ./assets/dist
+# collectstatic needs settings but no real secrets or database.
+RUN SECRET_KEY=build-only-collectstatic-placeholder-key-not-used-at-runtime-000000 \
+    DATABASE_URL=sqlite:////tmp/build.sqlite3 REDIS_URL=redis://localhost:6379/0 \
+    FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1wbGFjZWhvbGRlci1rZXktMDAwMDA= \
+    python manage.py collectstatic --no-input -v0
+USER sustain
+EXPOSE 8000
+CMD ["sh", "-c", "gunicorn config.wsgi:application --bind 0.0.0.0:${PORT} --workers 5 --timeout 60 --access-logfile -"]

@@ -1,0 +1,131 @@
+"""Signing in and out, lockout, session limits and password reset."""
+
+import time
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+
+from accounts.middleware import SIGNED_IN_AT
+from accounts.roles import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def person():
+    return UserFactory(
+        username="sam", email="sam@example.org", roles=[Role.PRACTITIONER]
+    )
+
+
+def sign_in(client, username="sam", password=PASSWORD):
+    return client.post(
+        reverse("accounts:login"), {"username": username, "password": password}
+    )
+
+
+class TestSignIn:
+    def test_the_right_password_signs_in_and_lands_on_the_home_page(
+        self, client, person
+    ):
+        response = sign_in(client)
+
+        assert response.status_code == 302
+        assert response.url == reverse("home:dashboard")
+        assert client.get(response.url).status_code == 200
+
+    def test_a_wrong_password_shows_an_error_and_stays_signed_out(self, client, person):
+        response = sign_in(client, password="nope")
+
+        assert response.status_code == 200
+        assert "Enter a correct username and password" in response.content.decode()
+        assert client.get(reverse("home:dashboard")).status_code == 302
+
+    def test_the_home_page_sends_signed_out_visitors_to_sign_in(self, client):
+        response = client.get(reverse("home:dashboard"))
+
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("accounts:login"))
+
+    def test_signing_out_ends_the_session(self, client, person):
+        sign_in(client)
+
+        client.post(reverse("accounts:logout"))
+
+        assert client.get(reverse("home:dashboard")).status_code == 302
+
+
+class TestLockout:
+    def test_ten_wrong_passwords_lock_the_account_even_against_the_right_one(
+        self, client, person
+    ):
+        for _ in range(10):
+            sign_in(client, password="wrong")
+
+        response = sign_in(client)
+
+        assert response.status_code == 429
+        assert "Your account is locked for now" in response.content.decode()
+        assert client.get(reverse("home:dashboard")).status_code == 302
+
+    def test_nine_wrong_passwords_still_allow_the_right_one(self, client, person):
+        for _ in range(9):
+            sign_in(client, password="wrong")
+
+        assert sign_in(client).status_code == 302
+
+
+class TestSessionLimits:
+    def test_sessions_expire_after_thirty_idle_minutes_renewed_by_each_request(self):
+        assert settings.SESSION_COOKIE_AGE == 30 * 60
+        assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+    def test_a_session_older_than_twelve_hours_is_ended_however_active(
+        self, client, person
+    ):
+        sign_in(client)
+        session = client.session
+        session[SIGNED_IN_AT] = time.time() - 12 * 60 * 60 - 1
+        session.save()
+
+        response = client.get(reverse("home:dashboard"))
+
+        assert response.status_code == 302
+        assert client.get(reverse("home:dashboard")).status_code == 302
+
+
+class TestPasswordReset:
+    def test_a_known_address_gets_a_link_that_sets_a_new_password(self, client, person):
+        client.post(reverse("accounts:password_reset"), {"email": "sam@example.org"})
+
+        assert len(mail.outbox) == 1
+        link = next(
+            line
+            for line in mail.outbox[0].body.splitlines()
+            if "/accounts/reset/" in line
+        )
+        path = link.split("testserver", 1)[1]
+        form_page = client.get(path, follow=True)
+        response = client.post(
+            form_page.redirect_chain[-1][0],
+            {
+                "new_password1": "a new long passphrase 42",
+                "new_password2": "a new long passphrase 42",
+            },
+        )
+        assert response.status_code == 302
+        assert sign_in(client, password="a new long passphrase 42").status_code == 302
+
+    def test_an_unknown_address_sends_nothing_but_says_the_same(self, client, person):
+        response = client.post(
+            reverse("accounts:password_reset"),
+            {"email": "nobody@example.org"},
+            follow=True,
+        )
+
+        assert "Check your email" in response.content.decode()
+        assert mail.outbox == []

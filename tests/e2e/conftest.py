@@ -1,0 +1,99 @@
+"""Browser tests: Debian's Chromium driven by Playwright, checked with axe-core.
+
+No test downloads a browser. The browser is ``CHROMIUM_PATH`` or ``chromium`` on PATH;
+without it these tests fail under CI and are skipped elsewhere.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+# are still synchronous, so Django's async-safety guard would refuse them.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_FROM_NPM = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    path = chromium_path()
+    if not path:
+        message = "needs Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (CI requires it)")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def axe():  # type: ignore[no-untyped-def]
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe.from_file(AXE_FROM_NPM) if AXE_FROM_NPM.exists() else Axe()
+
+
+@pytest.fixture
+def assert_accessible(axe):  # type: ignore[no-untyped-def]
+    """Run axe-core's WCAG 2.2 A and AA rules on the page; fail listing violations."""
+
+    def check(page) -> None:  # type: ignore[no-untyped-def]
+        results = axe.run(
+            page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}}
+        )
+        violations = results.response["violations"]
+        summary = "\n".join(
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + ", ".join(node["target"][0] for node in v["nodes"][:5])
+            for v in violations
+        )
+        assert not violations, f"{page.url}\n{summary}"
+
+    return check
+
+
+@pytest.fixture
+def sign_in(page):  # type: ignore[no-untyped-def]
+    """Sign in through the real form as the given username."""
+
+    def sign_in_as(username: str, password: str) -> None:
+        page.goto("/accounts/login/")
+        page.get_by_label("Username or email").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/")
+
+    return sign_in_as

@@ -1,0 +1,54 @@
+"""Every page a role lands on meets WCAG 2.2 AA as axe-core checks it in Chromium."""
+
+import pytest
+from django.core.management import call_command
+
+from workforce.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# Pages each demo login should reach; later features add theirs.
+PAGES_BY_LOGIN = {
+    "practitioner": ["/"],
+    "supervisor": ["/"],
+    "manager": ["/", "/workforce/roster/import/"],
+    "commissioner": ["/"],
+    "editor": ["/"],
+    "admin": ["/"],
+}
+
+
+@pytest.fixture
+def demo():  # type: ignore[no-untyped-def]
+    call_command("seed_demo", "--quiet-logins")
+
+
+class TestAccessibility:
+    def test_the_sign_in_page_has_no_violations(self, page, assert_accessible):
+        page.goto("/accounts/login/")
+
+        assert_accessible(page)
+
+    def test_the_sign_in_errors_have_no_violations(self, page, assert_accessible):
+        page.goto("/accounts/login/")
+        page.get_by_role("button", name="Sign in").click()
+
+        assert page.get_by_text("There is a problem").is_visible()
+        assert_accessible(page)
+
+    def test_every_role_s_pages_have_no_violations(
+        self, page, demo, sign_in, assert_accessible
+    ):
+        for username, *_ in DEMO_LOGINS:
+            page.context.clear_cookies()
+            sign_in(username, DEMO_PASSWORD)
+            for path in PAGES_BY_LOGIN[username]:
+                page.goto(path)
+                assert page.locator("h1").count() == 1, f"{username} {path}"
+                assert_accessible(page)
+
+    def test_the_not_found_page_has_no_violations(self, page, assert_accessible):
+        response = page.goto("/no-such-page/")
+
+        assert response.status == 404
+        assert_accessible(page)
