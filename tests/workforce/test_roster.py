@@ -11,8 +11,12 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.roles import Role
-from tests.factories import JobRoleFactory, OrganisationFactory, StaffProfileFactory
-from tests.factories import UserFactory
+from tests.factories import (
+    JobRoleFactory,
+    OrganisationFactory,
+    StaffProfileFactory,
+    UserFactory,
+)
 from workforce.models import StaffProfile, Team
 from workforce.roster import COLUMNS, import_roster
 
