@@ -15,8 +15,8 @@ def ensure_role_groups(**kwargs: Any) -> None:
     ``post_migrate`` is sent once per app; permissions exist for every app only once
     the last one has been handled, so the work is done then.
     """
-    last_app = list(apps.get_app_configs())[-1]
-    if kwargs.get("app_config") is not last_app:
+    with_models = [app for app in apps.get_app_configs() if app.models_module]
+    if kwargs.get("app_config") is not with_models[-1]:
         return
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.value)
