@@ -55,8 +55,14 @@ def page(browser, live_server):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # A script the Content-Security-Policy blocks, or one that throws, is a bug.
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
+    unexpected = [e for e in errors if "status of 404" not in e]
+    assert not unexpected, f"browser console errors: {unexpected}"
 
 
 @pytest.fixture(scope="session")
