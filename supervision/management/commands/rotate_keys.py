@@ -1,0 +1,56 @@
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from supervision.fields import EncryptedTextField, rotate
+from supervision.models import (
+    SessionAction,
+    SessionAttendance,
+    SessionVersion,
+    SupervisionSession,
+)
+
+MODELS = [SupervisionSession, SessionAttendance, SessionAction, SessionVersion]
+
+
+def rotate_all(batch_size: int = 500) -> int:
+    """Re-encrypt every content value under the newest key; return values rewritten."""
+    rewritten = 0
+    for model in MODELS:
+        columns = [
+            field.column
+            for field in model._meta.concrete_fields
+            if isinstance(field, EncryptedTextField)
+        ]
+        table = model._meta.db_table
+        # Read the raw stored tokens: rotating needs ciphertext, not plaintext.
+        with connection.cursor() as cursor:
+            quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+            cursor.execute(
+                f"SELECT id, {quoted} FROM {connection.ops.quote_name(table)}"
+            )
+            rows = cursor.fetchall()
+        for start in range(0, len(rows), batch_size):
+            with transaction.atomic(), connection.cursor() as cursor:
+                for pk, *values in rows[start : start + batch_size]:
+                    new = [rotate(value) if value else value for value in values]
+                    sets = ", ".join(
+                        f"{connection.ops.quote_name(c)} = %s" for c in columns
+                    )
+                    cursor.execute(
+                        f"UPDATE {connection.ops.quote_name(table)} SET {sets} "
+                        "WHERE id = %s",
+                        [*new, pk],
+                    )
+                    rewritten += sum(1 for v in values if v)
+    return rewritten
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt supervision content under the newest FIELD_ENCRYPTION_KEYS key. "
+        "Put the new key first, run this, then remove the old key."
+    )
+
+    def handle(self, *args: object, **options: object) -> None:
+        count = rotate_all()
+        self.stdout.write(f"Re-encrypted {count} stored values under the newest key.")

@@ -1,0 +1,529 @@
+"""Supervision policies, sessions, check-ins, actions, sign-off, status and access log.
+
+Content (the practice notes, the reflection, the wellbeing notes, check-in scores and
+the supervisee's own words) is held in encrypted fields and reaches only the session's
+supervisor and supervisees. Everything else here is metadata: dates, durations,
+formats, who attended, the "wellbeing discussed" flag and the status rows.
+No ``__str__`` here includes content, so nothing sensitive reaches logs or the admin.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
+
+from accounts.roles import Role, roles_of
+from supervision.fields import EncryptedIntegerField, EncryptedTextField
+from supervision.rules import Status
+from workforce.models import JobRole, StaffProfile
+from workforce.scoping import own_profile
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+
+# --- Policies -----------------------------------------------------------------------
+class SupervisionPolicy(models.Model):
+    """How often people in a job role are supervised, and when that is escalated."""
+
+    class StagesFollow(models.TextChoices):
+        STARTED = "started", "Start in role"
+        QUALIFIED = "qualified", "Date qualified (start in role if blank)"
+
+    name = models.CharField(max_length=120, unique=True)
+    job_role = models.OneToOneField(
+        JobRole,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="supervision_policy",
+        help_text="Leave blank for the default policy, which covers every frontline "
+        "job role without a policy of its own.",
+    )
+    is_default = models.BooleanField(default=False)
+    stages_follow = models.CharField(
+        max_length=12,
+        choices=StagesFollow.choices,
+        default=StagesFollow.STARTED,
+        help_text="The date each stage's length is counted from.",
+    )
+    due_soon_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MaxValueValidator(90)]
+    )
+    first_escalation_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+        help_text="Days after the due date when the supervisor's manager is told.",
+    )
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        verbose_name_plural = "supervision policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="supervision_one_default_policy",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_default=True, job_role__isnull=True)
+                | Q(is_default=False, job_role__isnull=False),
+                name="supervision_policy_default_or_for_a_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyStage(models.Model):
+    """Supervise every ``interval_days`` until the stage ends (blank: from then on)."""
+
+    class Unit(models.TextChoices):
+        DAYS = "days", "days"
+        WEEKS = "weeks", "weeks"
+        MONTHS = "months", "months"
+
+    policy = models.ForeignKey(
+        SupervisionPolicy, on_delete=models.CASCADE, related_name="stages"
+    )
+    position = models.PositiveSmallIntegerField(default=1)
+    interval_days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    ends_after = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="How long after the policy's start date this stage ends "
+        "(counted from that date, not from the previous stage). Blank on the last.",
+    )
+    ends_after_unit = models.CharField(
+        max_length=6, choices=Unit.choices, default=Unit.MONTHS
+    )
+
+    class Meta:
+        ordering = ["policy", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "position"], name="supervision_stage_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(interval_days__gte=1),
+                name="supervision_stage_interval_gt_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Every {self.interval_days} days"
+
+
+# --- Status rows --------------------------------------------------------------------
+class SupervisionStatusQuerySet(models.QuerySet["SupervisionStatus"]):
+    def for_user(self, user: User | AnonymousUser) -> SupervisionStatusQuerySet:
+        """Keep the status rows of people this user may see by name."""
+        return self.filter(person__in=StaffProfile.objects.for_user(user))
+
+    def active(self, *, as_of: date) -> SupervisionStatusQuerySet:
+        """Keep rows of people still in post on ``as_of``."""
+        return self.filter(
+            Q(person__left_on__isnull=True) | Q(person__left_on__gte=as_of)
+        )
+
+    def with_status(self, *, as_of: date) -> SupervisionStatusQuerySet:
+        """Annotate ``status`` in SQL, agreeing with ``rules.status_on``."""
+        return self.annotate(
+            status=Case(
+                When(
+                    Q(due_on__isnull=True) | Q(due_soon_from__isnull=True),
+                    then=Value(Status.NOT_REQUIRED.value),
+                ),
+                When(
+                    escalate_twice_on__lte=as_of,
+                    then=Value(Status.ESCALATED_TWICE.value),
+                ),
+                When(escalate_on__lte=as_of, then=Value(Status.ESCALATED.value)),
+                When(due_on__lt=as_of, then=Value(Status.OVERDUE.value)),
+                When(due_soon_from__lte=as_of, then=Value(Status.DUE_SOON.value)),
+                default=Value(Status.IN_DATE.value),
+                output_field=models.CharField(),
+            )
+        )
+
+    def overdue(self, *, as_of: date) -> SupervisionStatusQuerySet:
+        """Keep people past their due date (overdue, escalated or escalated twice)."""
+        return self.filter(due_on__lt=as_of)
+
+    def escalated(self, *, as_of: date) -> SupervisionStatusQuerySet:
+        """Keep people escalated at least once (escalated or escalated twice)."""
+        return self.filter(Q(escalate_on__lte=as_of) | Q(escalate_twice_on__lte=as_of))
+
+    def escalated_twice(self, *, as_of: date) -> SupervisionStatusQuerySet:
+        """Keep people at the second escalation (counted in commissioner figures)."""
+        return self.filter(escalate_twice_on__lte=as_of)
+
+
+class SupervisionStatus(models.Model):
+    """One row per person: the dates their supervision status is read from.
+
+    Updated in the same transaction as a finalised or cancelled session or a change
+    to the person's role; ``services.sync_supervision_status`` repairs drift. The
+    status itself is ``status_on(as_of)``, so it is never stale when a date passes.
+    """
+
+    person = models.OneToOneField(
+        StaffProfile, on_delete=models.CASCADE, related_name="supervision_status"
+    )
+    policy = models.ForeignKey(
+        SupervisionPolicy,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="status_rows",
+    )
+    last_session_on = models.DateField(null=True, blank=True)
+    anchor_on = models.DateField(null=True, blank=True)
+    interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    due_soon_from = models.DateField(null=True, blank=True)
+    escalate_on = models.DateField(null=True, blank=True)
+    escalate_twice_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SupervisionStatusQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "supervision statuses"
+        indexes = [
+            models.Index(fields=["due_on"]),
+            models.Index(fields=["escalate_twice_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Supervision status of {self.person_id}"
+
+    DATE_FIELDS = (
+        "policy_id",
+        "last_session_on",
+        "anchor_on",
+        "interval_days",
+        "due_on",
+        "due_soon_from",
+        "escalate_on",
+        "escalate_twice_on",
+    )
+
+    def status_on(self, as_of: date) -> Status:
+        """Return this person's status on ``as_of`` (the pure rule)."""
+        from supervision.rules import status_on
+
+        return status_on(
+            due_on=self.due_on,
+            due_soon_from=self.due_soon_from,
+            escalate_on=self.escalate_on,
+            escalate_twice_on=self.escalate_twice_on,
+            as_of=as_of,
+        )
+
+
+# --- Sessions -----------------------------------------------------------------------
+CONTENT_FIELDS = (
+    "case_discussions",
+    "decisions",
+    "experience",
+    "feelings",
+    "analysis",
+    "learning",
+    "plan",
+    "wellbeing_notes",
+)
+
+
+class SessionQuerySet(models.QuerySet["SupervisionSession"]):
+    def for_user(self, user: User | AnonymousUser) -> SessionQuerySet:
+        """Keep sessions whose content this user may read: supervisor or supervisee."""
+        profile = own_profile(user)
+        if profile is None:
+            return self.none()
+        attended = SessionAttendance.objects.filter(
+            session=OuterRef("pk"), person=profile
+        )
+        return self.filter(Q(supervisor=profile) | Q(Exists(attended)))
+
+    def metadata_for_user(self, user: User | AnonymousUser) -> SessionQuerySet:
+        """Keep sessions whose metadata this user may see (never their content).
+
+        The supervisor and supervisees, a provider manager for sessions held in their
+        own organisation, and a platform admin. Commissioners see no sessions.
+        """
+        roles = roles_of(user)
+        if not user.is_authenticated:
+            return self.none()
+        if Role.PLATFORM_ADMIN in roles:
+            return self.without_content()
+        profile = own_profile(user)
+        if profile is None:
+            return self.none()
+        attended = SessionAttendance.objects.filter(
+            session=OuterRef("pk"), person=profile
+        )
+        visible = Q(supervisor=profile) | Q(Exists(attended))
+        if Role.PROVIDER_MANAGER in roles:
+            visible |= Q(supervisor__organisation_id=profile.organisation_id)
+        return self.filter(visible).without_content()
+
+    def without_content(self) -> SessionQuerySet:
+        """Leave the encrypted content unloaded, so listing never decrypts it."""
+        return self.defer(*CONTENT_FIELDS)
+
+    def counted(self) -> SessionQuerySet:
+        """Keep finalised sessions: the only ones that count towards the ladder."""
+        return self.filter(state=SupervisionSession.State.FINALISED)
+
+
+class SupervisionSession(models.Model):
+    """A supervision session: metadata in the clear, the three parts encrypted."""
+
+    class Format(models.TextChoices):
+        ONE_TO_ONE = "one_to_one", "One-to-one"
+        GROUP = "group", "Group"
+        PEER = "peer", "Peer"
+        DEBRIEF = "debrief", "Debrief after an incident"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        FINALISED = "finalised", "Finalised"
+        CANCELLED = "cancelled", "Cancelled"
+
+    supervisor = models.ForeignKey(
+        StaffProfile, on_delete=models.PROTECT, related_name="supervised_sessions"
+    )
+    supervisees = models.ManyToManyField(
+        StaffProfile, through="SessionAttendance", related_name="supervision_sessions"
+    )
+    held_on = models.DateField()
+    duration_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(480)]
+    )
+    format = models.CharField(
+        max_length=12, choices=Format.choices, default=Format.ONE_TO_ONE
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    cancelled_reason = models.CharField(max_length=300, blank=True)
+    next_session_on = models.DateField(null=True, blank=True)
+    wellbeing_discussed = models.BooleanField(default=False)
+
+    # Practice and workload (cases by reference only, never a child's name).
+    case_discussions = EncryptedTextField()
+    decisions = EncryptedTextField()
+    # Reflection.
+    experience = EncryptedTextField()
+    feelings = EncryptedTextField()
+    analysis = EncryptedTextField()
+    learning = EncryptedTextField()
+    plan = EncryptedTextField()
+    # Wellbeing and emotional impact.
+    wellbeing_notes = EncryptedTextField()
+
+    version = models.PositiveIntegerField(default=1)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    content_purged_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1) & Q(duration_minutes__lte=480),
+                name="supervision_duration_1_to_480",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="cancelled") | ~Q(cancelled_reason=""),
+                name="supervision_cancelled_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["supervisor", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"Supervision session {self.pk} on {self.held_on:%d/%m/%Y}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == self.State.DRAFT
+
+    @property
+    def is_finalised(self) -> bool:
+        return self.state == self.State.FINALISED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == self.State.CANCELLED
+
+
+class SupportOffered(models.TextChoices):
+    EXTRA_SESSION = "extra_session", "An extra session"
+    EMPLOYEE_ASSISTANCE = "employee_assistance", "Employee assistance programme"
+    CASELOAD_RELIEF = "caseload_relief", "Caseload relief"
+    TIME_OUT = "time_out", "Time out"
+
+
+class SessionAttendance(models.Model):
+    """A supervisee at a session: their check-in, caseload and sign-off."""
+
+    session = models.ForeignKey(
+        SupervisionSession, on_delete=models.CASCADE, related_name="attendances"
+    )
+    person = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="session_attendances"
+    )
+    caseload = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(500)]
+    )
+    # The four-question check-in: a conversation aid, not a clinical measure.
+    impact_score = EncryptedIntegerField()
+    switching_off_score = EncryptedIntegerField()
+    support_score = EncryptedIntegerField()
+    workload_score = EncryptedIntegerField()
+    support_offered = EncryptedTextField()  # comma-separated SupportOffered codes
+    # Whether the check-in crossed a threshold: shown only to the supervisor.
+    support_prompt = models.BooleanField(default=False)
+
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    disagreed_at = models.DateTimeField(null=True, blank=True)
+    supervisee_reflection = EncryptedTextField()
+    disagreement = EncryptedTextField()
+
+    class Meta:
+        ordering = ["session", "person"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "person"], name="supervision_attend_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Attendance {self.pk}"
+
+    CONTENT_FIELDS = (
+        "impact_score",
+        "switching_off_score",
+        "support_score",
+        "workload_score",
+        "support_offered",
+        "supervisee_reflection",
+        "disagreement",
+    )
+
+    @property
+    def support_offered_labels(self) -> list[str]:
+        codes = [code for code in self.support_offered.split(",") if code]
+        return [SupportOffered(code).label for code in codes if code in SupportOffered]
+
+
+class SessionActionQuerySet(models.QuerySet["SessionAction"]):
+    def open(self) -> SessionActionQuerySet:
+        """Keep actions not yet done: they carry forward to the next session."""
+        return self.filter(done_on__isnull=True)
+
+    def for_person(self, person: StaffProfile) -> SessionActionQuerySet:
+        """Keep actions from sessions the person attended as a supervisee."""
+        return self.filter(session__attendances__person=person).distinct()
+
+
+class SessionAction(models.Model):
+    """Something someone agreed to do, carried forward until it is done."""
+
+    session = models.ForeignKey(
+        SupervisionSession, on_delete=models.CASCADE, related_name="actions"
+    )
+    owner = models.ForeignKey(
+        StaffProfile, on_delete=models.PROTECT, related_name="supervision_actions"
+    )
+    description = EncryptedTextField()
+    due_on = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+
+    objects = SessionActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"Action {self.pk}"
+
+
+class SessionVersion(models.Model):
+    """The content as it was before an edit made after finalising."""
+
+    session = models.ForeignKey(
+        SupervisionSession, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    saved_at = models.DateTimeField(auto_now_add=True)
+    content = EncryptedTextField()  # JSON of the content fields
+
+    class Meta:
+        ordering = ["session", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "number"], name="supervision_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number} of session {self.session_id}"
+
+
+class AccessEvent(models.Model):
+    """A read of supervision content: who, whose record, which session, when, what."""
+
+    class Action(models.TextChoices):
+        VIEWED_SESSION = "viewed_session", "Read a session record"
+        EDITED_SESSION = "edited_session", "Opened a session record to edit"
+        VIEWED_CHECK_INS = "viewed_check_ins", "Read the check-in trend"
+        VIEWED_VERSIONS = "viewed_versions", "Read earlier versions"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="supervision_access_events",
+    )
+    person = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="supervision_access_log"
+    )
+    session = models.ForeignKey(
+        SupervisionSession,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="access_events",
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["person", "at"])]
+
+    def __str__(self) -> str:
+        return f"Access {self.pk}"

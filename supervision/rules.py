@@ -1,0 +1,171 @@
+"""The supervision ladder as pure functions of stored dates and ``as_of``.
+
+Which date decides the stage: the *anchor* of the interval, i.e. the date of the
+latest finalised session the person attended (or their start in role when there is
+none). The stage is the one the person was in on that date, counted from
+``qualified_on`` for policies that follow qualification (newly qualified social
+workers), else from ``started_in_role``. So ``due_on`` is fixed when a session is
+finalised and never moves as days pass: a session held in the weekly stage makes the
+next one due 7 days later, even if that day falls in the fortnightly stage.
+
+Boundaries (all calendar dates, inclusive where said):
+
+- ``due_soon``        due_on - due_soon_days <= as_of <= due_on (a session on the
+                      due date is on time)
+- ``overdue``         as_of > due_on
+- ``escalated``       as_of >= due_on + first_escalation_days
+- ``escalated_twice`` as_of >= anchor + 2 x interval (may come before ``escalated``
+                      for short intervals; the more serious status wins)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from workforce.dates import add_months
+
+
+class Status(StrEnum):
+    IN_DATE = "in_date"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    ESCALATED = "escalated"
+    ESCALATED_TWICE = "escalated_twice"
+    NOT_REQUIRED = "not_required"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def tag_class(self) -> str:
+        return STATUS_TAGS[self]
+
+
+STATUS_LABELS = {
+    Status.IN_DATE: "In date",
+    Status.DUE_SOON: "Due soon",
+    Status.OVERDUE: "Overdue",
+    Status.ESCALATED: "Escalated",
+    Status.ESCALATED_TWICE: "Escalated twice",
+    Status.NOT_REQUIRED: "Not required",
+}
+STATUS_TAGS = {
+    Status.IN_DATE: "govuk-tag--green",
+    Status.DUE_SOON: "govuk-tag--yellow",
+    Status.OVERDUE: "govuk-tag--orange",
+    Status.ESCALATED: "govuk-tag--red",
+    Status.ESCALATED_TWICE: "govuk-tag--purple",
+    Status.NOT_REQUIRED: "govuk-tag--grey",
+}
+# Most serious first; ``with_status`` uses the same order.
+SEVERITY = [
+    Status.ESCALATED_TWICE,
+    Status.ESCALATED,
+    Status.OVERDUE,
+    Status.DUE_SOON,
+    Status.IN_DATE,
+    Status.NOT_REQUIRED,
+]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Supervise every ``interval_days`` until ``ends_on`` (None: for good)."""
+
+    interval_days: int
+    ends_on: date | None
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The stored dates a status is read from."""
+
+    anchor: date
+    interval_days: int
+    due_on: date
+    due_soon_from: date
+    escalate_on: date
+    escalate_twice_on: date
+
+
+def stage_end(start: date, amount: int, unit: str) -> date:
+    """Return the first day after a stage lasting ``amount`` ``unit`` from ``start``."""
+    if unit == "months":
+        return add_months(start, amount)
+    if unit == "weeks":
+        return start + timedelta(weeks=amount)
+    return start + timedelta(days=amount)
+
+
+def interval_on(stages: list[Stage], day: date) -> int:
+    """Return the interval of the stage in force on ``day`` (stages in order)."""
+    for stage in stages:
+        if stage.ends_on is None or day < stage.ends_on:
+            return stage.interval_days
+    return stages[-1].interval_days
+
+
+def ladder(
+    *,
+    anchor: date,
+    stages: list[Stage],
+    due_soon_days: int,
+    first_escalation_days: int,
+) -> Ladder:
+    """Work out the ladder's dates from the anchor and the policy's stages."""
+    interval = interval_on(stages, anchor)
+    due_on = anchor + timedelta(days=interval)
+    return Ladder(
+        anchor=anchor,
+        interval_days=interval,
+        due_on=due_on,
+        due_soon_from=due_on - timedelta(days=due_soon_days),
+        escalate_on=due_on + timedelta(days=first_escalation_days),
+        escalate_twice_on=anchor + timedelta(days=2 * interval),
+    )
+
+
+def status_on(
+    *,
+    due_on: date | None,
+    due_soon_from: date | None,
+    escalate_on: date | None,
+    escalate_twice_on: date | None,
+    as_of: date,
+) -> Status:
+    """Return the supervision status on ``as_of`` from the stored ladder dates."""
+    if due_on is None or due_soon_from is None:
+        return Status.NOT_REQUIRED
+    if escalate_twice_on is not None and as_of >= escalate_twice_on:
+        return Status.ESCALATED_TWICE
+    if escalate_on is not None and as_of >= escalate_on:
+        return Status.ESCALATED
+    if as_of > due_on:
+        return Status.OVERDUE
+    if as_of >= due_soon_from:
+        return Status.DUE_SOON
+    return Status.IN_DATE
+
+
+# --- The wellbeing check-in ---------------------------------------------------------
+HIGH_IMPACT = 7
+LOW_SUPPORT_OR_WORKLOAD = 3
+
+
+def check_in_prompts(
+    *,
+    impact: int | None,
+    switching_off: int | None,
+    support: int | None,
+    workload: int | None,
+) -> bool:
+    """Say whether a check-in should prompt the supervisor to offer support."""
+    del switching_off  # a conversation aid only: DESIGN.md sets no threshold for it
+    return (
+        (impact is not None and impact >= HIGH_IMPACT)
+        or (support is not None and support <= LOW_SUPPORT_OR_WORKLOAD)
+        or (workload is not None and workload <= LOW_SUPPORT_OR_WORKLOAD)
+    )

@@ -1,0 +1,625 @@
+"""Every change to supervision records: typed, keyword-only, atomic.
+
+Each service raises a :class:`SupervisionError` subclass with a message fit to show
+the user; views catch it and show it beside the form.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from accounts.models import User
+from supervision.models import (
+    CONTENT_FIELDS,
+    AccessEvent,
+    PolicyStage,
+    SessionAction,
+    SessionAttendance,
+    SessionVersion,
+    SupervisionPolicy,
+    SupervisionSession,
+    SupervisionStatus,
+)
+from supervision.rules import Stage, check_in_prompts, ladder, stage_end
+from workforce.models import CaseloadSnapshot, JobRole, StaffProfile
+
+
+class SupervisionError(Exception):
+    """A supervision change that cannot be made, with a message for the user."""
+
+
+class StaleSession(SupervisionError):
+    """Someone else saved the session since this form was opened."""
+
+
+class SessionNotEditable(SupervisionError):
+    """The session is in a state that does not allow this change."""
+
+
+class NotAllowed(SupervisionError):
+    """The user may not make this change to this session."""
+
+
+# --- Policies -----------------------------------------------------------------------
+DEFAULT_POLICY = "Frontline practitioners (default)"
+NQSW_POLICY = "Newly qualified social workers (ASYE)"
+
+
+@transaction.atomic
+def ensure_default_policies() -> int:
+    """Create the default and newly-qualified policies if missing; return how many."""
+    created = 0
+    default, made = SupervisionPolicy.objects.get_or_create(
+        is_default=True, defaults={"name": DEFAULT_POLICY}
+    )
+    if made:
+        PolicyStage.objects.create(policy=default, position=1, interval_days=28)
+        created += 1
+    nqsw_role = JobRole.objects.filter(slug="nqsw").first()
+    if (
+        nqsw_role is not None
+        and not SupervisionPolicy.objects.filter(job_role=nqsw_role).exists()
+    ):
+        policy = SupervisionPolicy.objects.create(
+            name=NQSW_POLICY,
+            job_role=nqsw_role,
+            stages_follow=SupervisionPolicy.StagesFollow.QUALIFIED,
+        )
+        PolicyStage.objects.bulk_create(
+            [
+                PolicyStage(
+                    policy=policy,
+                    position=1,
+                    interval_days=7,
+                    ends_after=6,
+                    ends_after_unit=PolicyStage.Unit.WEEKS,
+                ),
+                PolicyStage(
+                    policy=policy,
+                    position=2,
+                    interval_days=14,
+                    ends_after=6,
+                    ends_after_unit=PolicyStage.Unit.MONTHS,
+                ),
+                PolicyStage(policy=policy, position=3, interval_days=28),
+            ]
+        )
+        created += 1
+    return created
+
+
+@dataclass(frozen=True)
+class _Policies:
+    by_role: dict[int, SupervisionPolicy]
+    default: SupervisionPolicy | None
+
+    def for_person(self, person: StaffProfile) -> SupervisionPolicy | None:
+        policy = self.by_role.get(person.job_role_id)
+        if policy is not None:
+            return policy
+        return self.default if person.job_role.is_frontline else None
+
+
+def _load_policies() -> _Policies:
+    policies = list(SupervisionPolicy.objects.prefetch_related("stages"))
+    return _Policies(
+        by_role={p.job_role_id: p for p in policies if p.job_role_id is not None},
+        default=next((p for p in policies if p.is_default), None),
+    )
+
+
+def _stages(policy: SupervisionPolicy, person: StaffProfile) -> list[Stage]:
+    start = person.started_in_role
+    if policy.stages_follow == SupervisionPolicy.StagesFollow.QUALIFIED:
+        start = person.qualified_on or person.started_in_role
+    stages = sorted(policy.stages.all(), key=lambda stage: stage.position)
+    return [
+        Stage(
+            interval_days=stage.interval_days,
+            ends_on=None
+            if stage.ends_after is None
+            else stage_end(start, stage.ends_after, stage.ends_after_unit),
+        )
+        for stage in stages
+    ]
+
+
+def _desired_dates(
+    person: StaffProfile,
+    *,
+    last_session_on: date | None,
+    policies: _Policies,
+    as_of: date,
+) -> dict[str, object]:
+    empty: dict[str, object] = dict.fromkeys(SupervisionStatus.DATE_FIELDS)
+    empty["last_session_on"] = last_session_on
+    policy = policies.for_person(person)
+    if policy is None or not person.is_active_on(as_of):
+        return empty
+    stages = _stages(policy, person)
+    if not stages:
+        return empty
+    anchor = last_session_on or person.started_in_role
+    dates = ladder(
+        anchor=anchor,
+        stages=stages,
+        due_soon_days=policy.due_soon_days,
+        first_escalation_days=policy.first_escalation_days,
+    )
+    return {
+        "policy_id": policy.pk,
+        "last_session_on": last_session_on,
+        "anchor_on": dates.anchor,
+        "interval_days": dates.interval_days,
+        "due_on": dates.due_on,
+        "due_soon_from": dates.due_soon_from,
+        "escalate_on": dates.escalate_on,
+        "escalate_twice_on": dates.escalate_twice_on,
+    }
+
+
+SYNC_CHUNK = 1000
+
+
+@transaction.atomic
+def sync_supervision_status(
+    *, person_ids: Iterable[int] | None = None, as_of: date
+) -> int:
+    """Bring status rows in line with sessions and policies; return rows changed.
+
+    ``person_ids=None`` means everyone active on ``as_of``. A second run changes
+    nothing and returns 0.
+    """
+    people = StaffProfile.objects.select_related("job_role").order_by("pk")
+    if person_ids is None:
+        people = people.active(as_of=as_of)
+    else:
+        people = people.filter(pk__in=list(person_ids))
+    policies = _load_policies()
+    changed = 0
+    ids = list(people.values_list("pk", flat=True))
+    for start in range(0, len(ids), SYNC_CHUNK):
+        chunk = ids[start : start + SYNC_CHUNK]
+        changed += _sync_chunk(
+            list(people.filter(pk__in=chunk)), policies=policies, as_of=as_of
+        )
+    return changed
+
+
+def _sync_chunk(people: list[StaffProfile], *, policies: _Policies, as_of: date) -> int:
+    ids = [person.pk for person in people]
+    last_sessions = dict(
+        SessionAttendance.objects.filter(
+            person_id__in=ids, session__state=SupervisionSession.State.FINALISED
+        )
+        .values("person_id")
+        .annotate(last=Max("session__held_on"))
+        .values_list("person_id", "last")
+    )
+    rows = {
+        row.person_id: row
+        for row in SupervisionStatus.objects.filter(person_id__in=ids)
+    }
+    to_create: list[SupervisionStatus] = []
+    to_update: list[SupervisionStatus] = []
+    for person in people:
+        desired = _desired_dates(
+            person,
+            last_session_on=last_sessions.get(person.pk),
+            policies=policies,
+            as_of=as_of,
+        )
+        row = rows.get(person.pk)
+        if row is None:
+            to_create.append(SupervisionStatus(person_id=person.pk, **desired))
+            continue
+        if any(getattr(row, name) != value for name, value in desired.items()):
+            for name, value in desired.items():
+                setattr(row, name, value)
+            to_update.append(row)
+    SupervisionStatus.objects.bulk_create(to_create)
+    if to_update:
+        SupervisionStatus.objects.bulk_update(
+            to_update, [*SupervisionStatus.DATE_FIELDS, "updated_at"]
+        )
+    return len(to_create) + len(to_update)
+
+
+# --- Sessions -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class SessionDetails:
+    """What a supervisor writes on the session form."""
+
+    held_on: date
+    duration_minutes: int
+    format: str
+    next_session_on: date | None = None
+    wellbeing_discussed: bool = False
+    case_discussions: str = ""
+    decisions: str = ""
+    experience: str = ""
+    feelings: str = ""
+    analysis: str = ""
+    learning: str = ""
+    plan: str = ""
+    wellbeing_notes: str = ""
+
+
+def _check_details(details: SessionDetails, *, as_of: date) -> None:
+    if details.held_on > as_of:
+        raise SupervisionError("The session date must be today or in the past.")
+    if not 1 <= details.duration_minutes <= 480:
+        raise SupervisionError("The duration must be between 1 and 480 minutes.")
+
+
+def _require_supervisor(session: SupervisionSession, by: User) -> None:
+    if session.supervisor.user_id != by.pk:
+        raise NotAllowed("Only the session's supervisor can change it.")
+
+
+@transaction.atomic
+def create_session(
+    *,
+    supervisor: StaffProfile,
+    supervisee_ids: list[int],
+    details: SessionDetails,
+    as_of: date,
+) -> SupervisionSession:
+    """Record a draft session for the supervisor's own supervisees."""
+    _check_details(details, as_of=as_of)
+    if not supervisee_ids:
+        raise SupervisionError("Choose at least one supervisee.")
+    allowed = set(
+        StaffProfile.objects.filter(
+            supervisor=supervisor, pk__in=supervisee_ids
+        ).values_list("pk", flat=True)
+    )
+    if allowed != set(supervisee_ids) or supervisor.pk in supervisee_ids:
+        raise NotAllowed("You can only record sessions with your own supervisees.")
+    session = SupervisionSession.objects.create(
+        supervisor=supervisor, **details.__dict__
+    )
+    SessionAttendance.objects.bulk_create(
+        [SessionAttendance(session=session, person_id=pk) for pk in sorted(allowed)]
+    )
+    return session
+
+
+def _content_snapshot(session: SupervisionSession) -> str:
+    return json.dumps({name: getattr(session, name) for name in CONTENT_FIELDS})
+
+
+@transaction.atomic
+def update_session(
+    *,
+    session_id: int,
+    expected_version: int,
+    details: SessionDetails,
+    by: User,
+    as_of: date,
+) -> SupervisionSession:
+    """Save the supervisor's edits; after finalising, keep the old text as a version.
+
+    ``expected_version`` is the version the form was opened at: if someone saved
+    since, nothing is written and :class:`StaleSession` says so.
+    """
+    session = (
+        SupervisionSession.objects.select_for_update()
+        .select_related("supervisor")
+        .get(pk=session_id)
+    )
+    _require_supervisor(session, by)
+    if session.is_cancelled:
+        raise SessionNotEditable("A cancelled session cannot be changed.")
+    if session.version != expected_version:
+        raise StaleSession(
+            "Someone else saved this session while you were editing it. "
+            "Your changes have not been saved: open it again to see theirs."
+        )
+    _check_details(details, as_of=as_of)
+    if session.is_finalised:
+        SessionVersion.objects.create(
+            session=session,
+            number=session.version,
+            saved_by=by,
+            content=_content_snapshot(session),
+        )
+    for name, value in details.__dict__.items():
+        setattr(session, name, value)
+    session.version = F("version") + 1
+    session.save()
+    session.refresh_from_db()
+    if session.is_finalised:
+        sync_supervision_status(
+            person_ids=list(session.attendances.values_list("person_id", flat=True)),
+            as_of=as_of,
+        )
+    return session
+
+
+@transaction.atomic
+def record_check_in(
+    *,
+    session_id: int,
+    person_id: int,
+    impact: int | None,
+    switching_off: int | None,
+    support: int | None,
+    workload: int | None,
+    support_offered: list[str],
+    caseload: int | None,
+    by: User,
+) -> SessionAttendance:
+    """Record one supervisee's check-in and caseload; snapshot the caseload too."""
+    attendance = SessionAttendance.objects.select_related("session__supervisor").get(
+        session_id=session_id, person_id=person_id
+    )
+    session = attendance.session
+    _require_supervisor(session, by)
+    if session.is_cancelled:
+        raise SessionNotEditable("A cancelled session cannot be changed.")
+    scores = (impact, switching_off, support, workload)
+    if any(score is not None and not 0 <= score <= 10 for score in scores):
+        raise SupervisionError("Each check-in answer must be between 0 and 10.")
+    attendance.impact_score = impact
+    attendance.switching_off_score = switching_off
+    attendance.support_score = support
+    attendance.workload_score = workload
+    attendance.support_offered = ",".join(support_offered)
+    attendance.caseload = caseload
+    attendance.support_prompt = check_in_prompts(
+        impact=impact, switching_off=switching_off, support=support, workload=workload
+    )
+    attendance.save()
+    if caseload is not None:
+        CaseloadSnapshot.objects.update_or_create(
+            person_id=person_id,
+            taken_on=session.held_on,
+            defaults={"open_cases": caseload},
+        )
+    return attendance
+
+
+@transaction.atomic
+def finalise_session(*, session_id: int, by: User, as_of: date) -> SupervisionSession:
+    """Finalise a draft: it now counts, and the supervisees can sign it off."""
+    session = (
+        SupervisionSession.objects.select_for_update()
+        .select_related("supervisor")
+        .get(pk=session_id)
+    )
+    _require_supervisor(session, by)
+    if not session.is_draft:
+        raise SessionNotEditable("Only a draft session can be finalised.")
+    if session.held_on > as_of:
+        raise SupervisionError("A session cannot be finalised before it is held.")
+    session.state = SupervisionSession.State.FINALISED
+    session.finalised_at = timezone.now()
+    session.finalised_by = by
+    session.version = F("version") + 1
+    session.save()
+    session.refresh_from_db()
+    sync_supervision_status(
+        person_ids=list(session.attendances.values_list("person_id", flat=True)),
+        as_of=as_of,
+    )
+    return session
+
+
+@transaction.atomic
+def cancel_session(
+    *, session_id: int, reason: str, by: User, as_of: date
+) -> SupervisionSession:
+    """Cancel a session, keeping the reason; it no longer counts for anyone."""
+    reason = reason.strip()
+    if not reason:
+        raise SupervisionError("Say why the session was cancelled.")
+    session = (
+        SupervisionSession.objects.select_for_update()
+        .select_related("supervisor")
+        .get(pk=session_id)
+    )
+    _require_supervisor(session, by)
+    if session.is_cancelled:
+        raise SessionNotEditable("This session is already cancelled.")
+    session.state = SupervisionSession.State.CANCELLED
+    session.cancelled_reason = reason[:300]
+    session.version = F("version") + 1
+    session.save()
+    session.refresh_from_db()
+    sync_supervision_status(
+        person_ids=list(session.attendances.values_list("person_id", flat=True)),
+        as_of=as_of,
+    )
+    return session
+
+
+# --- Sign-off by the supervisee -----------------------------------------------------
+def _own_attendance(session_id: int, by: User) -> SessionAttendance:
+    attendance = (
+        SessionAttendance.objects.select_for_update()
+        .select_related("session")
+        .filter(session_id=session_id, person__user=by)
+        .first()
+    )
+    if attendance is None:
+        raise NotAllowed("Only the session's supervisees can sign it off.")
+    if not attendance.session.is_finalised:
+        raise SessionNotEditable(
+            "You can sign off a session once your supervisor has finalised it."
+        )
+    return attendance
+
+
+@transaction.atomic
+def acknowledge_session(*, session_id: int, by: User) -> SessionAttendance:
+    """Record that the supervisee has read and accepts the record (idempotent)."""
+    attendance = _own_attendance(session_id, by)
+    if attendance.acknowledged_at is None:
+        attendance.acknowledged_at = timezone.now()
+        attendance.save(update_fields=["acknowledged_at"])
+    return attendance
+
+
+@transaction.atomic
+def add_supervisee_reflection(
+    *, session_id: int, text: str, by: User
+) -> SessionAttendance:
+    """Save the supervisee's own reflection on the session."""
+    text = text.strip()
+    if not text:
+        raise SupervisionError("Write your reflection before saving it.")
+    attendance = _own_attendance(session_id, by)
+    attendance.supervisee_reflection = text
+    attendance.save(update_fields=["supervisee_reflection"])
+    return attendance
+
+
+@transaction.atomic
+def record_disagreement(*, session_id: int, text: str, by: User) -> SessionAttendance:
+    """Record that the supervisee disagrees with the record, and why."""
+    text = text.strip()
+    if not text:
+        raise SupervisionError("Say what you disagree with.")
+    attendance = _own_attendance(session_id, by)
+    attendance.disagreement = text
+    attendance.disagreed_at = timezone.now()
+    attendance.save(update_fields=["disagreement", "disagreed_at"])
+    return attendance
+
+
+# --- Actions ------------------------------------------------------------------------
+@transaction.atomic
+def add_action(
+    *, session_id: int, owner_id: int | None, description: str, due_on: date, by: User
+) -> SessionAction:
+    """Add an action with an owner (the supervisor or a supervisee) and a due date."""
+    session = SupervisionSession.objects.select_related("supervisor").get(pk=session_id)
+    _require_supervisor(session, by)
+    if session.is_cancelled:
+        raise SessionNotEditable("A cancelled session cannot be changed.")
+    allowed = {
+        session.supervisor_id,
+        *session.attendances.values_list("person_id", flat=True),
+    }
+    if owner_id is None or owner_id not in allowed:
+        raise SupervisionError("Choose who owns this action.")
+    if not description.strip():
+        raise SupervisionError("Describe the action.")
+    return SessionAction.objects.create(
+        session=session,
+        owner_id=owner_id,
+        description=description.strip(),
+        due_on=due_on,
+    )
+
+
+@transaction.atomic
+def complete_action(*, action_id: int, by: User, as_of: date) -> SessionAction:
+    """Mark an action done (idempotent); the session's supervisor or owner may."""
+    action = SessionAction.objects.select_related("session__supervisor", "owner").get(
+        pk=action_id
+    )
+    if by.pk not in {action.session.supervisor.user_id, action.owner.user_id}:
+        raise NotAllowed("Only the action's owner or the supervisor can close it.")
+    if action.done_on is None:
+        action.done_on = as_of
+        action.save(update_fields=["done_on"])
+    return action
+
+
+# --- The access log -----------------------------------------------------------------
+def log_access(
+    *,
+    user: User,
+    session: SupervisionSession | None,
+    person_ids: Iterable[int],
+    action: str,
+) -> int:
+    """Write one access-log entry per person whose record was read; return how many."""
+    events = [
+        AccessEvent(user=user, person_id=pk, session=session, action=action)
+        for pk in person_ids
+    ]
+    AccessEvent.objects.bulk_create(events)
+    return len(events)
+
+
+# --- Retention ----------------------------------------------------------------------
+@transaction.atomic
+def purge_expired_content(*, as_of: date) -> int:
+    """Delete content past each organisation's retention after a person leaves.
+
+    A session's content goes once every supervisee has been gone longer than their
+    organisation's ``supervision_retention_months``. Dates, durations, formats and
+    the wellbeing-discussed flag stay for statistics. Returns sessions purged.
+    """
+    from workforce.dates import add_months
+
+    candidates = (
+        SupervisionSession.objects.filter(content_purged_on__isnull=True)
+        .filter(attendances__person__left_on__isnull=False)
+        .distinct()
+        .prefetch_related("attendances__person__organisation")
+        .only("pk")
+    )
+    expired: list[int] = []
+    for session in candidates:
+        people = [attendance.person for attendance in session.attendances.all()]
+        if people and all(
+            person.left_on is not None
+            and add_months(
+                person.left_on, person.organisation.supervision_retention_months
+            )
+            <= as_of
+            for person in people
+        ):
+            expired.append(session.pk)
+    if not expired:
+        return 0
+    # Write "" through the ORM field so the stored value is empty, not ciphertext.
+    SupervisionSession.objects.filter(pk__in=expired).update(
+        **dict.fromkeys(CONTENT_FIELDS, ""), content_purged_on=as_of
+    )
+    SessionAttendance.objects.filter(session_id__in=expired).update(
+        impact_score=None,
+        switching_off_score=None,
+        support_score=None,
+        workload_score=None,
+        support_offered="",
+        supervisee_reflection="",
+        disagreement="",
+    )
+    SessionAction.objects.filter(session_id__in=expired).update(description="")
+    SessionVersion.objects.filter(session_id__in=expired).delete()
+    return len(expired)
+
+
+__all__ = [
+    "NotAllowed",
+    "SessionDetails",
+    "SessionNotEditable",
+    "StaleSession",
+    "SupervisionError",
+    "acknowledge_session",
+    "add_action",
+    "add_supervisee_reflection",
+    "cancel_session",
+    "complete_action",
+    "create_session",
+    "ensure_default_policies",
+    "finalise_session",
+    "log_access",
+    "purge_expired_content",
+    "record_check_in",
+    "record_disagreement",
+    "sync_supervision_status",
+    "update_session",
+]

@@ -1,0 +1,157 @@
+"""The overdue ladder at each boundary and stage, as pure functions."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from supervision.rules import (
+    Stage,
+    Status,
+    check_in_prompts,
+    interval_on,
+    ladder,
+    status_on,
+)
+
+MONTHLY = [Stage(interval_days=28, ends_on=None)]
+# Qualified 1 Jan 2026: weekly for 6 weeks, fortnightly until 6 months, then 28 days.
+NQSW = [
+    Stage(interval_days=7, ends_on=date(2026, 2, 12)),
+    Stage(interval_days=14, ends_on=date(2026, 7, 1)),
+    Stage(interval_days=28, ends_on=None),
+]
+
+
+def status(dates, as_of):
+    return status_on(
+        due_on=dates.due_on,
+        due_soon_from=dates.due_soon_from,
+        escalate_on=dates.escalate_on,
+        escalate_twice_on=dates.escalate_twice_on,
+        as_of=as_of,
+    )
+
+
+class TestLadderForA28DayInterval:
+    dates = ladder(
+        anchor=date(2026, 1, 1),
+        stages=MONTHLY,
+        due_soon_days=7,
+        first_escalation_days=14,
+    )
+
+    def test_the_due_date_is_the_last_session_plus_the_interval(self):
+        assert self.dates.due_on == date(2026, 1, 29)
+
+    @pytest.mark.parametrize(
+        ("as_of", "expected"),
+        [
+            (date(2026, 1, 1), Status.IN_DATE),
+            (date(2026, 1, 21), Status.IN_DATE),
+            (date(2026, 1, 22), Status.DUE_SOON),  # 7 days before due
+            (
+                date(2026, 1, 29),
+                Status.DUE_SOON,
+            ),  # a session on the due date is on time
+            (date(2026, 1, 30), Status.OVERDUE),
+            (date(2026, 2, 11), Status.OVERDUE),
+            (date(2026, 2, 12), Status.ESCALATED),  # 14 days after due
+            (date(2026, 2, 25), Status.ESCALATED),
+            (date(2026, 2, 26), Status.ESCALATED_TWICE),  # 56 days since the last
+        ],
+    )
+    def test_each_step_starts_on_its_boundary(self, as_of, expected):
+        assert status(self.dates, as_of) is expected
+
+
+class TestNewlyQualifiedStages:
+    @pytest.mark.parametrize(
+        ("anchor", "interval"),
+        [
+            (date(2026, 1, 1), 7),
+            (date(2026, 2, 11), 7),  # last day of the first 6 weeks
+            (date(2026, 2, 12), 14),
+            (date(2026, 6, 30), 14),  # last day before 6 months
+            (date(2026, 7, 1), 28),
+            (date(2027, 1, 1), 28),
+        ],
+    )
+    def test_the_stage_on_the_last_session_date_sets_the_interval(
+        self, anchor, interval
+    ):
+        assert interval_on(NQSW, anchor) == interval
+
+    def test_a_session_late_in_the_weekly_stage_still_sets_a_week(self):
+        dates = ladder(
+            anchor=date(2026, 2, 11),
+            stages=NQSW,
+            due_soon_days=7,
+            first_escalation_days=14,
+        )
+
+        assert dates.due_on == date(2026, 2, 18)
+
+    def test_weekly_supervision_reaches_the_second_escalation_before_the_first(self):
+        dates = ladder(
+            anchor=date(2026, 1, 1),
+            stages=NQSW,
+            due_soon_days=7,
+            first_escalation_days=14,
+        )
+
+        assert status(dates, date(2026, 1, 8)) is Status.DUE_SOON
+        assert status(dates, date(2026, 1, 9)) is Status.OVERDUE
+        assert status(dates, date(2026, 1, 14)) is Status.OVERDUE
+        assert status(dates, date(2026, 1, 15)) is Status.ESCALATED_TWICE
+
+    def test_fortnightly_steps(self):
+        dates = ladder(
+            anchor=date(2026, 3, 1),
+            stages=NQSW,
+            due_soon_days=7,
+            first_escalation_days=14,
+        )
+        due = date(2026, 3, 15)
+
+        assert status(dates, due - timedelta(days=8)) is Status.IN_DATE
+        assert status(dates, due - timedelta(days=7)) is Status.DUE_SOON
+        assert status(dates, due + timedelta(days=1)) is Status.OVERDUE
+        assert status(dates, due + timedelta(days=13)) is Status.OVERDUE
+        # Twice 14 days since the last session is also 14 days after due: the more
+        # serious status wins.
+        assert status(dates, due + timedelta(days=14)) is Status.ESCALATED_TWICE
+
+
+class TestNoPolicy:
+    def test_no_dates_means_not_required(self):
+        assert (
+            status_on(
+                due_on=None,
+                due_soon_from=None,
+                escalate_on=None,
+                escalate_twice_on=None,
+                as_of=date(2026, 3, 15),
+            )
+            is Status.NOT_REQUIRED
+        )
+
+
+class TestCheckInPrompts:
+    @pytest.mark.parametrize(
+        ("impact", "support", "workload", "prompts"),
+        [
+            (6, 4, 4, False),
+            (7, 4, 4, True),
+            (6, 3, 4, True),
+            (6, 4, 3, True),
+            (None, None, None, False),
+            (0, 10, 10, False),
+        ],
+    )
+    def test_the_thresholds_from_the_design(self, impact, support, workload, prompts):
+        assert (
+            check_in_prompts(
+                impact=impact, switching_off=5, support=support, workload=workload
+            )
+            is prompts
+        )
