@@ -1,0 +1,178 @@
+"""The training catalogue and its module pages, authored in Wagtail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from learning.blocks import QuestionBlock, SectionBlock
+
+
+class TrainingCatalogPage(Page):
+    """The list of training modules, at /training/ under the site root."""
+
+    introduction = models.TextField(blank=True)
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["learning.ModulePage"]
+    max_count = 1
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+
+    class Meta:
+        verbose_name = "training catalogue"
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        context["modules"] = (
+            ModulePage.objects.child_of(self).live().defer_streamfields()
+        )
+        return context
+
+
+class ModulePageForm(WagtailAdminPageForm):
+    """The editor's form: ticking 'material change' raises the content version."""
+
+    material_change = forms.BooleanField(
+        required=False,
+        label="This is a material change",
+        help_text="Tick when the guidance has changed enough that completions of "
+        "earlier versions should no longer count where a requirement asks for "
+        "this version. Publishing raises the content version by one.",
+    )
+
+    def save(self, commit: bool = True) -> ModulePage:
+        page: ModulePage = super().save(commit=False)
+        # Count from the live version, so saving several drafts raises it only once.
+        live_version = (
+            ModulePage.objects.filter(pk=page.pk)
+            .values_list("content_version", flat=True)
+            .first()
+            if page.pk
+            else None
+        )
+        base = live_version if live_version is not None else page.content_version
+        if self.cleaned_data.get("material_change"):
+            page.content_version = base + 1
+        elif live_version is not None:
+            page.content_version = live_version
+        if commit:
+            page.save()
+        return page
+
+
+@dataclass(frozen=True)
+class Question:
+    """A knowledge-check question as the marker sees it."""
+
+    id: str
+    text: str
+    kind: str
+    options: list[str]
+    correct: frozenset[int]
+    explanation: str
+
+
+class ModulePage(Page):
+    """A training module: sections to work through, then a knowledge check."""
+
+    summary = models.TextField(help_text="Two or three sentences on what it covers.")
+    learning_outcomes = models.TextField(
+        help_text="One outcome per line: 'By the end you will be able to ...'"
+    )
+    audience = models.CharField(max_length=300)
+    estimated_minutes = models.PositiveSmallIntegerField(default=30)
+    content_version = models.PositiveIntegerField(
+        default=1,
+        help_text="Raised by one when a material change is published. "
+        "Requirements can ask for this version or later.",
+    )
+    body = StreamField([("section", SectionBlock())], blank=True)
+    knowledge_check = StreamField(
+        [("question", QuestionBlock())],
+        blank=True,
+        help_text="Learners see the explanations only after they submit.",
+    )
+    pass_mark_percent = models.PositiveSmallIntegerField(default=80)
+
+    parent_page_types = ["learning.TrainingCatalogPage"]
+    subpage_types: list[str] = []
+    base_form_class = ModulePageForm
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("learning_outcomes"),
+        MultiFieldPanel(
+            [
+                FieldPanel("audience"),
+                FieldPanel("estimated_minutes"),
+                FieldPanel("content_version", read_only=True),
+            ],
+            heading="About the module",
+        ),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("pass_mark_percent"), FieldPanel("knowledge_check")],
+            heading="Knowledge check",
+        ),
+    ]
+    # The knowledge check is left out on purpose: searching must not reveal answers.
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("learning_outcomes"),
+        index.SearchField("audience"),
+        index.SearchField("body"),
+        index.AutocompleteField("title"),
+    ]
+
+    class Meta:
+        verbose_name = "training module"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pass_mark_percent__gte=1)
+                & models.Q(pass_mark_percent__lte=100),
+                name="module_pass_mark_1_to_100",
+            )
+        ]
+
+    @property
+    def outcomes(self) -> list[str]:
+        return [line for line in self.learning_outcomes.splitlines() if line.strip()]
+
+    @property
+    def sections(self) -> list[Any]:
+        return [block.value for block in self.body]
+
+    def questions(self) -> list[Question]:
+        """Return the knowledge check's questions with their correct options."""
+        return [
+            Question(
+                id=block.id,
+                text=block.value["text"],
+                kind=block.value["kind"],
+                options=[option["text"] for option in block.value["options"]],
+                correct=frozenset(
+                    i
+                    for i, option in enumerate(block.value["options"])
+                    if option["correct"]
+                ),
+                explanation=block.value["explanation"],
+            )
+            for block in self.knowledge_check
+        ]
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Show one section at a time to a signed-in learner and save their place."""
+        from learning.views import serve_module
+
+        return serve_module(request, self)

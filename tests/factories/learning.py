@@ -1,0 +1,170 @@
+"""Factories for the learning app: modules in a catalogue, requirements, records."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import factory
+from django.utils import timezone
+from wagtail.models import Site
+
+from learning.models import (
+    Completion,
+    ExternalTraining,
+    ModulePage,
+    Requirement,
+    TrainingCatalogPage,
+)
+from tests.factories.workforce import JobRoleFactory, StaffProfileFactory
+
+QUESTIONS = [
+    {
+        "text": "Is CSE a form of child sexual abuse?",
+        "kind": "single",
+        "options": [
+            {"text": "Yes", "correct": True},
+            {"text": "No", "correct": False},
+        ],
+        "explanation": "CSE is child sexual abuse.",
+    },
+    {
+        "text": "Which of these can be signs? Select all that apply.",
+        "kind": "multiple",
+        "options": [
+            {"text": "Going missing", "correct": True},
+            {"text": "New phone from an older friend", "correct": True},
+            {"text": "Living in a particular region", "correct": False},
+        ],
+        "explanation": "Going missing and unexplained gifts are indicators.",
+    },
+]
+
+
+def catalogue() -> TrainingCatalogPage:
+    """Return the training catalogue under the default site's root, making it once."""
+    existing = TrainingCatalogPage.objects.first()
+    if existing:
+        return existing
+    root = Site.objects.get(is_default_site=True).root_page
+    page = TrainingCatalogPage(title="Training", slug="training")
+    root.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def make_module(
+    title: str = "Understanding CSE",
+    *,
+    slug: str | None = None,
+    questions: list[dict] | None = None,
+    sections: int = 3,
+    pass_mark_percent: int = 80,
+    content_version: int = 1,
+) -> ModulePage:
+    """Create and publish a module with sections and a knowledge check."""
+    parent = catalogue()
+    module = ModulePage(
+        title=title,
+        slug=slug or f"module-{uuid.uuid4().hex[:8]}",
+        summary="What CSE is.",
+        learning_outcomes="Explain CSE\nSpot the signs",
+        audience="Everyone",
+        estimated_minutes=30,
+        content_version=content_version,
+        pass_mark_percent=pass_mark_percent,
+        body=[
+            {
+                "type": "section",
+                "value": {
+                    "heading": f"Section {n}",
+                    "content": [
+                        {"type": "key_message", "value": {"text": f"Message {n}"}}
+                    ],
+                },
+            }
+            for n in range(1, sections + 1)
+        ],
+        knowledge_check=[
+            {"type": "question", "value": question, "id": str(uuid.uuid4())}
+            for question in (QUESTIONS if questions is None else questions)
+        ],
+    )
+    parent.add_child(instance=module)
+    module.save_revision().publish()
+    module.refresh_from_db()
+    return module
+
+
+def right_answers(module: ModulePage) -> dict[str, list[str]]:
+    return {q.id: [str(i) for i in sorted(q.correct)] for q in module.questions()}
+
+
+def wrong_answers(module: ModulePage) -> dict[str, list[str]]:
+    return {
+        q.id: [str(next(i for i in range(len(q.options)) if i not in q.correct))]
+        for q in module.questions()
+    }
+
+
+class RequirementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Requirement
+        skip_postgeneration_save = True
+
+    module = factory.LazyFunction(make_module)
+    effective_from = date(2024, 1, 1)
+    initial_due_days = 90
+    renewal_months = 12
+    due_soon_days = 30
+    minimum_version = 1
+
+    @factory.post_generation
+    def job_roles(self, create: bool, extracted: list | None, **kwargs: object) -> None:
+        if create:
+            self.job_roles.set(extracted or [JobRoleFactory(slug="social-worker")])
+
+    @factory.post_generation
+    def organisations(
+        self, create: bool, extracted: list | None, **kwargs: object
+    ) -> None:
+        if create and extracted:
+            self.organisations.set(extracted)
+
+
+def _approved_external(completion: object) -> ExternalTraining:
+    person = completion.person  # type: ignore[attr-defined]
+    return ExternalTraining.objects.create(
+        person=person,
+        module=completion.module,  # type: ignore[attr-defined]
+        title="Face-to-face course",
+        provider="Safeguarding partnership",
+        completed_on=completion.completed_on,  # type: ignore[attr-defined]
+        evidence_reference="REF-1",
+        recorded_by=person.user,
+        approved_by=person.user,
+        approved_at=timezone.now(),
+    )
+
+
+class CompletionFactory(factory.django.DjangoModelFactory):
+    """A completion from approved external training (the quickest kind to build)."""
+
+    class Meta:
+        model = Completion
+
+    person = factory.SubFactory(StaffProfileFactory)
+    module = factory.LazyFunction(make_module)
+    completed_on = date(2025, 6, 1)
+    content_version = 1
+    external = factory.LazyAttribute(_approved_external)
+
+
+__all__ = [
+    "CompletionFactory",
+    "RequirementFactory",
+    "catalogue",
+    "make_module",
+    "right_answers",
+    "wrong_answers",
+]
