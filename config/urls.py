@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from home import views as home_views
+from notifications import views as notification_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -16,7 +17,9 @@ urlpatterns = [
     path("learning/", include("learning.urls")),
     path("supervision/", include("supervision.urls")),
     path("commissioning/", include("commissioning.urls")),
+    path("api/v1/", include("commissioning.api_urls")),
     path("notifications/", include("notifications.urls")),
+    path("health/", notification_views.health, name="health"),
     path("", include("home.urls")),
 ]
 

@@ -41,6 +41,7 @@ NAVIGATION = [
         "commissioning:dashboard",
         frozenset({Role.COMMISSIONER, Role.PROVIDER_MANAGER, Role.PLATFORM_ADMIN}),
     ),
+    NavItem("Notifications", "notifications:list", frozenset(Role)),
 ]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from accounts.models import User
 
 PANEL_PROVIDERS = [
+    "notifications.dashboard",
     "learning.dashboard",
     "supervision.dashboard",
     "commissioning.dashboard",

@@ -243,7 +243,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# Acknowledge after running, and requeue if the worker dies, only for tasks that are
+# safe to run twice: each such task sets acks_late and reject_on_worker_lost itself.
+CELERY_TASK_ACKS_LATE = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+# A worker reserves one message at a time, so a killed worker strands at most one.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request never waits on Redis: publishing gives up fast and the outbox retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -257,7 +263,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "accounts.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Send due notifications from the outbox every minute (rows are leased: no repeats).
+    "deliver-notifications": {
+        "task": "notifications.tasks.deliver_pending_task",
+        "schedule": 60.0,
+    },
 }
+# How long a relay holds the notifications it claimed: longer than the task's 300 s
+# limit, so only a relay that died loses its rows to the next one.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=600)
 
 # --- Logging ------------------------------------------------------------------------
 LOGGING = {

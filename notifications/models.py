@@ -1,0 +1,178 @@
+"""The notification outbox and the record of each daily sweep.
+
+A :class:`Notification` row is written in the same transaction as the change it
+reports, so it exists exactly when the change does; the relay task delivers it later.
+Its unique key (recipient, kind, person, date) makes a repeated sweep, a retried
+chunk or a second beat tick write nothing new.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification is about. Each kind has its three templates under
+    ``templates/notifications/email/``: ``<kind>_subject.txt``, ``.txt``, ``.html``."""
+
+    TRAINING_OVERDUE = "training_overdue", "Training overdue"
+    TRAINING_REMINDER_30 = "training_reminder_30", "Training due in 30 days"
+    TRAINING_REMINDER_7 = "training_reminder_7", "Training due in 7 days"
+    SUPERVISION_DUE_SOON = "supervision_due_soon", "Supervision due soon"
+    SUPERVISION_OVERDUE = "supervision_overdue", "Supervision overdue"
+    SUPERVISION_ESCALATED = "supervision_escalated", "Supervision escalated"
+    SUPERVISION_ESCALATED_TWICE = (
+        "supervision_escalated_twice",
+        "Supervision escalated a second time",
+    )
+    WEEKLY_DIGEST = "weekly_digest", "Weekly summary"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to send"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Could not be sent"
+
+
+UNDELIVERED = (NotificationStatus.PENDING, NotificationStatus.SENDING)
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def for_recipient(self, user: models.Model) -> NotificationQuerySet:
+        """Keep the notifications addressed to this user."""
+        return self.filter(recipient=user)
+
+    def unread(self) -> NotificationQuerySet:
+        """Keep the notifications the recipient has not yet seen on the site."""
+        return self.filter(read_at__isnull=True)
+
+    def undelivered(self) -> NotificationQuerySet:
+        """Keep the rows still waiting for the relay (pending or mid-send)."""
+        return self.filter(status__in=UNDELIVERED)
+
+    def due(self, *, now: datetime) -> NotificationQuerySet:
+        """Keep the rows the relay should claim at ``now``.
+
+        A pending row whose next attempt has come, or a sending row whose lease ran
+        out (its relay died): only an expired lease is ever taken over.
+        """
+        return self.filter(
+            Q(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
+            | Q(status=NotificationStatus.SENDING, lease_until__lte=now)
+        )
+
+
+class Notification(models.Model):
+    """One message to one person: shown on the site and sent by email once."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
+    subject_person = models.ForeignKey(
+        "workforce.StaffProfile",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The person the notification is about, if any.",
+    )
+    key_date = models.DateField(
+        help_text="The deadline or date the notification is about."
+    )
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    status = models.CharField(
+        max_length=10,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Coalesce, not nulls_distinct=False: SQLite has no NULLS NOT DISTINCT, and
+            # a notification about no one must still be sent only once.
+            models.UniqueConstraint(
+                "recipient",
+                "kind",
+                Coalesce(
+                    "subject_person", Value(0), output_field=models.BigIntegerField()
+                ),
+                "key_date",
+                name="notification_once_per_recipient_kind_person_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(lease_until__isnull=False),
+                name="notification_sending_has_lease",
+            ),
+        ]
+        indexes = [
+            # The relay's poll and the health check's "oldest undelivered".
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="notification_undelivered_idx",
+            ),
+            models.Index(
+                fields=["recipient", "-created_at"], name="notification_inbox_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient} ({self.key_date})"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class SweepRunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class SweepRun(models.Model):
+    """One run of a scheduled sweep on one date: a second run of the same kind on
+    the same date finds this row and does nothing (the constraint decides)."""
+
+    date = models.DateField()
+    kind = models.CharField(max_length=40, default="daily")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=SweepRunStatus.choices, default=SweepRunStatus.RUNNING
+    )
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "kind"], name="sweep_run_once_per_date_and_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} sweep on {self.date}: {self.status}"

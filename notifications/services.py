@@ -1,0 +1,315 @@
+"""Write notifications into the outbox, and deliver them: the outbox and its relay.
+
+Callers write a notification with :func:`enqueue` (or :func:`enqueue_many`) inside
+the transaction that makes the change it reports, so both commit or neither does.
+Nothing here talks to Redis: the relay, :func:`deliver_pending`, runs every minute
+from beat (or ``run_scheduler`` in embedded mode) and sends what is due.
+
+A notification's text never carries supervision content: the templates get names,
+dates and links, and the caller's ``context`` must hold nothing more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import smtplib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from notifications.models import Notification, NotificationKind, NotificationStatus
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from workforce.models import StaffProfile
+
+logger = logging.getLogger(__name__)
+
+# A relay holds its claimed rows this long. It is longer than the relay task's hard
+# time limit (300 s), so a live relay always finishes before anyone may take over.
+DEFAULT_LEASE_SECONDS = 600
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 600
+# Errors a later attempt may cure: the mail server refusing or being unreachable.
+RETRYABLE_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, OSError)
+
+
+class NotificationError(Exception):
+    """A notification cannot be written as asked."""
+
+
+@dataclass(frozen=True)
+class NotificationRequest:
+    """One notification to write, for :func:`enqueue_many`."""
+
+    recipient: User
+    kind: str
+    key_date: date
+    subject_person: StaffProfile | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What one relay run did: emails sent, given up on, and put back for later."""
+
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+
+
+def enqueue(
+    *,
+    recipient: User,
+    kind: str,
+    subject_person: StaffProfile | None = None,
+    key_date: date,
+    context: Mapping[str, Any],
+    now: datetime | None = None,
+) -> Notification | None:
+    """Write one notification to the outbox; return None if it was already there.
+
+    Call it inside the transaction that makes the change: the insert runs in a
+    savepoint, so a duplicate leaves the caller's transaction usable.
+    """
+    row = _build(
+        NotificationRequest(
+            recipient=recipient,
+            kind=kind,
+            subject_person=subject_person,
+            key_date=key_date,
+            context=context,
+        ),
+        now=now or timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        if _exists(row):
+            return None
+        raise
+    return row
+
+
+def enqueue_many(
+    *, requests: Iterable[NotificationRequest], now: datetime | None = None
+) -> int:
+    """Write many notifications in bulk; return how many were new.
+
+    Rows already in the outbox are skipped first; the unique constraint still
+    decides if a concurrent writer adds the same row meanwhile (then the count
+    may include it, but nothing is written twice).
+    """
+    now = now or timezone.now()
+    rows = {_key(row): row for row in (_build(r, now=now) for r in requests)}
+    if not rows:
+        return 0
+    existing = set(
+        Notification.objects.filter(
+            recipient_id__in={key[0] for key in rows},
+            kind__in={key[1] for key in rows},
+            key_date__in={key[3] for key in rows},
+        ).values_list("recipient_id", "kind", "subject_person_id", "key_date")
+    )
+    new_rows = [row for key, row in rows.items() if key not in existing]
+    Notification.objects.bulk_create(new_rows, batch_size=500, ignore_conflicts=True)
+    return len(new_rows)
+
+
+def deliver_pending(
+    *,
+    now: datetime,
+    batch_size: int = 100,
+    lease_seconds: int | None = None,
+) -> DeliveryResult:
+    """Send the notifications due at ``now``, each at most once, and record the result.
+
+    Claims up to ``batch_size`` due rows and leases them to this run (committed
+    before any email goes out), then sends each and marks it sent. A mail error puts
+    the row back with exponential backoff and jitter; after ``MAX_ATTEMPTS`` it is
+    marked failed. Two relays never claim the same row: PostgreSQL skips rows another
+    relay has locked, and SQLite's IMMEDIATE transactions run the claims one at a time.
+    """
+    if lease_seconds is None:
+        lease_seconds = getattr(
+            settings, "NOTIFICATION_LEASE_SECONDS", DEFAULT_LEASE_SECONDS
+        )
+    claimed = _claim(
+        now=now,
+        batch_size=batch_size,
+        lease_until=now + timedelta(seconds=lease_seconds),
+    )
+    if not claimed:
+        return DeliveryResult()
+    sent = failed = retried = 0
+    mail = get_connection(fail_silently=False)
+    try:
+        for row in claimed:
+            outcome = _send_one(row, mail=mail, now=now)
+            sent += outcome == NotificationStatus.SENT
+            failed += outcome == NotificationStatus.FAILED
+            retried += outcome == NotificationStatus.PENDING
+    finally:
+        _close_quietly(mail)
+    return DeliveryResult(sent=sent, failed=failed, retried=retried)
+
+
+def mark_read(*, user: User, notification_ids: Iterable[int], now: datetime) -> int:
+    """Mark these notifications of this user as read; return how many were unread."""
+    return (
+        Notification.objects.for_recipient(user)
+        .unread()
+        .filter(pk__in=list(notification_ids))
+        .update(read_at=now)
+    )
+
+
+def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
+    """Return how long to wait after the ``attempts``-th failed try.
+
+    30 s doubling each time, capped at 10 minutes, with "equal jitter": a random
+    point in the upper half of the step, so retries spread out yet still grow.
+    """
+    step = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return step / 2 + (rng or random).uniform(0, step / 2)
+
+
+# --- Internals ----------------------------------------------------------------------
+
+
+def _build(request: NotificationRequest, *, now: datetime) -> Notification:
+    if request.kind not in NotificationKind.values:
+        raise NotificationError(f"unknown notification kind {request.kind!r}")
+    person = request.subject_person
+    context = {
+        **request.context,
+        "recipient": request.recipient,
+        "subject_person": person,
+        "person_name": person.full_name if person else "",
+        "about_self": person is None or person.user_id == request.recipient.pk,
+        "key_date": request.key_date,
+        "site_url": settings.SITE_URL.rstrip("/"),
+    }
+    template = f"notifications/email/{request.kind}"
+    subject = render_to_string(f"{template}_subject.txt", context)
+    return Notification(
+        recipient=request.recipient,
+        kind=request.kind,
+        subject_person=person,
+        key_date=request.key_date,
+        subject=" ".join(subject.split())[:200],
+        body_text=render_to_string(f"{template}.txt", context).strip() + "\n",
+        body_html=render_to_string(f"{template}.html", context),
+        status=NotificationStatus.PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def _key(row: Notification) -> tuple[int, str, int | None, date]:
+    return (row.recipient_id, row.kind, row.subject_person_id, row.key_date)
+
+
+def _exists(row: Notification) -> bool:
+    return Notification.objects.filter(
+        recipient_id=row.recipient_id,
+        kind=row.kind,
+        subject_person_id=row.subject_person_id,
+        key_date=row.key_date,
+    ).exists()
+
+
+def _claim(
+    *, now: datetime, batch_size: int, lease_until: datetime
+) -> list[Notification]:
+    with transaction.atomic():
+        due = Notification.objects.due(now=now).order_by("next_attempt_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return []
+        Notification.objects.filter(pk__in=ids).update(
+            status=NotificationStatus.SENDING,
+            lease_until=lease_until,
+            attempts=F("attempts") + 1,
+        )
+    return list(
+        Notification.objects.filter(pk__in=ids)
+        .select_related("recipient")
+        .order_by("next_attempt_at", "pk")
+    )
+
+
+def _send_one(row: Notification, *, mail: Any, now: datetime) -> str:
+    """Send one claimed row and record the outcome; return its new status."""
+    address = row.recipient.email
+    if not address:
+        return _finish(row, status=NotificationStatus.FAILED, error="no email address")
+    message = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.body_text,
+        to=[address],
+        connection=mail,
+        # The same Message-ID on every attempt lets mail systems drop a duplicate.
+        headers={"Message-ID": f"<notification-{row.pk}@sustain>"},
+    )
+    message.attach_alternative(row.body_html, "text/html")
+    try:
+        message.send()
+    except RETRYABLE_ERRORS as error:
+        _close_quietly(mail)  # a broken connection must not fail the next row too
+        reason = type(error).__name__
+        if row.attempts >= MAX_ATTEMPTS:
+            logger.error("notification %s failed for good: %s", row.pk, reason)
+            return _finish(row, status=NotificationStatus.FAILED, error=reason)
+        retry_at = now + timedelta(seconds=backoff_seconds(row.attempts))
+        logger.warning("notification %s will retry at %s: %s", row.pk, retry_at, reason)
+        return _finish(
+            row, status=NotificationStatus.PENDING, error=reason, retry_at=retry_at
+        )
+    return _finish(row, status=NotificationStatus.SENT, sent_at=now)
+
+
+def _finish(
+    row: Notification,
+    *,
+    status: str,
+    error: str = "",
+    retry_at: datetime | None = None,
+    sent_at: datetime | None = None,
+) -> str:
+    # Conditional on our own claim (status and attempt number): if our lease ran out
+    # and another relay took the row over, that relay now owns the outcome.
+    changes: dict[str, Any] = {
+        "status": status,
+        "lease_until": None,
+        "last_error": error,
+    }
+    if retry_at is not None:
+        changes["next_attempt_at"] = retry_at
+    if sent_at is not None:
+        changes["sent_at"] = sent_at
+    updated = Notification.objects.filter(
+        pk=row.pk, status=NotificationStatus.SENDING, attempts=row.attempts
+    ).update(**changes)
+    if not updated:
+        logger.warning("notification %s was taken over by another relay", row.pk)
+    return status
+
+
+def _close_quietly(mail: Any) -> None:
+    with contextlib.suppress(*RETRYABLE_ERRORS):
+        mail.close()
