@@ -263,6 +263,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "accounts.tasks.clear_expired_sessions_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Record last month's commissioning figures on the 1st (a recorded month is never
+    # changed, so a duplicate tick or a manual run adds nothing).
+    "take-monthly-snapshots": {
+        "task": "commissioning.tasks.take_monthly_snapshots_task",
+        "schedule": crontab(day_of_month=1, hour=2, minute=30),
+    },
     # Send due notifications from the outbox every minute (rows are leased: no repeats).
     "deliver-notifications": {
         "task": "notifications.tasks.deliver_pending_task",

@@ -1,0 +1,236 @@
+"""What every commissioning report shares: the scope, the grouping and the table shape.
+
+A report answers for a set of groups: every provider the user may see
+(``Level.PROVIDER``), or every team of one provider (``Level.TEAM``). Each metric
+family is one module and one (or two) set-based queries, whatever the headcount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
+from accounts.roles import Role, roles_of
+from workforce.models import CommissioningContract, Organisation, StaffProfile, Team
+from workforce.scoping import own_profile
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+# Aggregates of check-in scores are shown only for groups of this size or more.
+SUPPRESSION_THRESHOLD = 5
+# A caseload snapshot older than this many days no longer describes today's load.
+CASELOAD_WINDOW_DAYS = 45
+NO_TEAM = "No team"
+
+
+class Level(StrEnum):
+    """The grain of a report: one row per provider, or per team of one provider."""
+
+    PROVIDER = "provider"
+    TEAM = "team"
+
+
+@dataclass(frozen=True)
+class Group:
+    """One row's subject: a provider, or a team (``team_id`` None: people with none)."""
+
+    provider_id: int
+    provider_name: str
+    team_id: int | None = None
+    team_name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.team_name or self.provider_name
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Who is asking, about which groups, on which date: resolved once per request.
+
+    ``contracts`` holds the active contracts that set the thresholds: a
+    commissioner's own contracts with each provider; for anyone else, every active
+    contract of the provider (the strictest figure wins).
+    """
+
+    as_of: date
+    level: Level
+    providers: tuple[Organisation, ...]
+    contracts: QuerySet[CommissioningContract]
+    provider: Organisation | None = None
+    teams: tuple[Team, ...] = ()
+
+    @property
+    def provider_ids(self) -> list[int]:
+        return [p.pk for p in self.providers]
+
+    @property
+    def group_field(self) -> str:
+        """The StaffProfile field a report groups by."""
+        return "organisation_id" if self.level is Level.PROVIDER else "team_id"
+
+    def people(self) -> QuerySet[StaffProfile]:
+        """Return the people in post on ``as_of`` in the groups of this report."""
+        return StaffProfile.objects.active(as_of=self.as_of).filter(
+            organisation_id__in=self.provider_ids
+        )
+
+    def groups(self) -> list[Group]:
+        """Return the rows of this report, in display order."""
+        if self.level is Level.PROVIDER:
+            return [Group(p.pk, p.name) for p in self.providers]
+        assert self.provider is not None
+        rows = [
+            Group(self.provider.pk, self.provider.name, t.pk, t.name)
+            for t in self.teams
+        ]
+        rows.append(Group(self.provider.pk, self.provider.name, None, NO_TEAM))
+        return rows
+
+    def key_of(self, group: Group) -> int | None:
+        """Return the value of ``group_field`` for this group."""
+        return group.provider_id if self.level is Level.PROVIDER else group.team_id
+
+
+def contracts_for(user: User | AnonymousUser | None, *, as_of: date) -> QuerySet:
+    """Return the active contracts whose terms apply to this user's figures."""
+    contracts = CommissioningContract.objects.active(as_of=as_of)
+    if user is None:
+        return contracts
+    roles = roles_of(user)
+    if Role.PLATFORM_ADMIN in roles or Role.PROVIDER_MANAGER in roles:
+        return contracts
+    profile = own_profile(user)
+    return contracts.filter(commissioner_id=profile.organisation_id if profile else -1)
+
+
+def provider_scope(
+    user: User | AnonymousUser | None,
+    *,
+    as_of: date,
+    only: Organisation | None = None,
+) -> ReportScope:
+    """Return one row per provider the user may see (``None``: every provider).
+
+    ``only`` narrows the report to one provider already checked to be in scope.
+    """
+    if only is not None:
+        providers: tuple[Organisation, ...] = (only,)
+    elif user is None:
+        providers = tuple(Organisation.objects.providers().order_by("name"))
+    else:
+        providers = tuple(
+            Organisation.objects.for_user(user, as_of=as_of).order_by("name")
+        )
+    return ReportScope(
+        as_of=as_of,
+        level=Level.PROVIDER,
+        providers=providers,
+        contracts=contracts_for(user, as_of=as_of),
+    )
+
+
+def team_scope(
+    user: User | AnonymousUser | None, provider: Organisation, *, as_of: date
+) -> ReportScope:
+    """Return one row per team of ``provider`` (already checked to be in scope)."""
+    return ReportScope(
+        as_of=as_of,
+        level=Level.TEAM,
+        providers=(provider,),
+        provider=provider,
+        teams=tuple(Team.objects.filter(organisation=provider).order_by("name")),
+        contracts=contracts_for(user, as_of=as_of),
+    )
+
+
+def scoped_provider(
+    user: User | AnonymousUser, provider_id: int | str, *, as_of: date
+) -> Organisation | None:
+    """Return the provider if the user may see its figures, else None (a 404)."""
+    try:
+        pk = int(provider_id)
+    except (TypeError, ValueError):
+        return None
+    return Organisation.objects.for_user(user, as_of=as_of).filter(pk=pk).first()
+
+
+def percent(part: int | None, whole: int | None) -> Decimal | None:
+    """Return ``part`` as a percentage of ``whole`` to one place, or None if empty."""
+    if not whole:
+        return None
+    return (Decimal(part or 0) * 100 / Decimal(whole)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
+
+def one_place(value: Any) -> Decimal | None:
+    """Round a number to one decimal place (None stays None)."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its key in each row, its heading, and its kind."""
+
+    key: str
+    label: str
+    numeric: bool = True
+
+
+@dataclass
+class Table:
+    """A report table, as pages, exports and the API all show it."""
+
+    key: str
+    title: str
+    columns: list[Column]
+    rows: Iterable[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+
+    def cells(self) -> Iterator[list[Any]]:
+        """Yield each row's values in column order (streamed, never all in memory)."""
+        for row in self.rows:
+            yield [row.get(column.key) for column in self.columns]
+
+
+def group_columns(level: Level) -> list[Column]:
+    """Return the leading column(s) that name a row's provider or team."""
+    if level is Level.PROVIDER:
+        return [Column("provider", "Provider", numeric=False)]
+    return [Column("team", "Team", numeric=False)]
+
+
+def group_cells(group: Group, level: Level) -> dict[str, Any]:
+    """Return the naming cells of a row, plus ids the API and links use."""
+    cells: dict[str, Any] = {
+        "provider_id": group.provider_id,
+        "provider": group.provider_name,
+    }
+    if level is Level.TEAM:
+        cells.update(team_id=group.team_id, team=group.team_name)
+    return cells
+
+
+def is_empty_no_team(scope: ReportScope, group: Group, found: object) -> bool:
+    """Say whether a row is the "no team" row of a team report with nothing in it."""
+    return scope.level is Level.TEAM and group.team_id is None and not found
+
+
+def by_key(rows: Iterable[dict[str, Any]], field_name: str) -> dict[Any, dict]:
+    """Index aggregate rows by their grouping value."""
+    return {row[field_name]: row for row in rows}
+
+
+TableBuilder = Callable[[ReportScope], Table]

@@ -1,0 +1,116 @@
+"""A provider's people by name with their statuses: for provider managers only.
+
+Never supervision content: only status words, dates and counts. The people come
+from ``StaffProfile.objects.for_user``, the one rule for who may see whom by name.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+
+from commissioning.reports.common import CASELOAD_WINDOW_DAYS, NO_TEAM, Column, Table
+from learning.models import TrainingStatus
+from learning.rules import Status as TrainingState
+from supervision.models import SupervisionStatus
+from supervision.rules import Status as SupervisionState
+from workforce.models import CaseloadSnapshot, Organisation, StaffProfile
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+
+def people_queryset(user: User | AnonymousUser, provider: Organisation, *, as_of: date):  # type: ignore[no-untyped-def]
+    """Return the provider's people in post whom the user may see by name."""
+    latest = (
+        CaseloadSnapshot.objects.filter(
+            person=OuterRef("pk"),
+            taken_on__gt=as_of - timedelta(days=CASELOAD_WINDOW_DAYS),
+            taken_on__lte=as_of,
+        )
+        .order_by("-taken_on")
+        .values("open_cases")[:1]
+    )
+    training = TrainingStatus.objects.filter(person=OuterRef("pk")).with_status(as_of)
+
+    def count_of(status: str) -> Subquery:
+        return Subquery(
+            training.filter(status=status)
+            .values("person")
+            .annotate(n=Count("pk"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        )
+
+    supervision = (
+        SupervisionStatus.objects.filter(person=OuterRef("pk"))
+        .with_status(as_of=as_of)
+        .values("status")[:1]
+    )
+    return (
+        StaffProfile.objects.for_user(user)
+        .active(as_of=as_of)
+        .filter(organisation=provider)
+        .annotate(
+            open_cases=Subquery(latest),
+            training_overdue=count_of(TrainingState.OVERDUE),
+            training_due_soon=count_of(TrainingState.DUE_SOON),
+            supervision=Subquery(supervision),
+        )
+        .order_by("team__name", "user__last_name", "user__first_name")
+        .values(
+            "pk",
+            "user__first_name",
+            "user__last_name",
+            "team__name",
+            "job_role__name",
+            "fte",
+            "open_cases",
+            "training_overdue",
+            "training_due_soon",
+            "supervision",
+        )
+    )
+
+
+def people_table(
+    user: User | AnonymousUser, provider: Organisation, *, as_of: date
+) -> Table:
+    """Build the named drill-down: one row per person, streamed."""
+
+    def rows():  # type: ignore[no-untyped-def]
+        for person in people_queryset(user, provider, as_of=as_of).iterator(
+            chunk_size=2000
+        ):
+            yield {
+                "name": f"{person['user__first_name']} {person['user__last_name']}",
+                "team": person["team__name"] or NO_TEAM,
+                "job_role": person["job_role__name"],
+                "fte": person["fte"],
+                "open_cases": person["open_cases"],
+                "training_overdue": person["training_overdue"] or 0,
+                "training_due_soon": person["training_due_soon"] or 0,
+                "supervision": SupervisionState(person["supervision"]).label
+                if person["supervision"]
+                else "No record",
+            }
+
+    return Table(
+        key="people",
+        title="People",
+        columns=[
+            Column("name", "Name", numeric=False),
+            Column("team", "Team", numeric=False),
+            Column("job_role", "Job role", numeric=False),
+            Column("fte", "FTE"),
+            Column("open_cases", "Open cases"),
+            Column("training_overdue", "Training overdue"),
+            Column("training_due_soon", "Training due soon"),
+            Column("supervision", "Supervision", numeric=False),
+        ],
+        rows=rows(),
+    )

@@ -1,0 +1,282 @@
+"""Commissioning pages: thin views over the reports, every one through the scope.
+
+An out-of-scope provider answers 404; a role that sees no figures answers 403.
+Commissioners see aggregates only: no page here shows them anyone's name.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
+
+from accounts.roles import Role, has_role
+from commissioning import exports, services
+from commissioning.reports import (
+    provider_scope,
+    scoped_provider,
+    table_for,
+    tables_for,
+    team_scope,
+)
+from commissioning.reports.common import Table
+from commissioning.reports.people import people_table
+from commissioning.reports.trends import (
+    last_complete_month,
+    month_starts,
+    snapshot_table,
+    trend_series,
+)
+from workforce.dates import today
+from workforce.models import Organisation
+
+REPORTING_ROLES = (Role.COMMISSIONER, Role.PROVIDER_MANAGER, Role.PLATFORM_ADMIN)
+
+
+def _require_reporting_role(request: HttpRequest) -> None:
+    if not has_role(request.user, *REPORTING_ROLES):
+        raise PermissionDenied
+
+
+def _provider_or_404(request: HttpRequest, provider_id: int, as_of) -> Organisation:
+    provider = scoped_provider(request.user, provider_id, as_of=as_of)
+    if provider is None:
+        raise Http404("No such provider in your scope.")
+    return provider
+
+
+def may_see_people(request: HttpRequest, provider: Organisation) -> bool:
+    """Say whether the user may see this provider's people by name (never content)."""
+    from workforce.scoping import own_profile
+
+    if has_role(request.user, Role.PLATFORM_ADMIN):
+        return True
+    profile = own_profile(request.user)
+    return (
+        has_role(request.user, Role.PROVIDER_MANAGER)
+        and profile is not None
+        and profile.organisation_id == provider.pk
+    )
+
+
+def _labels(tables: list[Table]) -> dict[str, str]:
+    return {
+        row["dimension"]: row["requirement"]
+        for table in tables
+        for row in table.rows
+        if row.get("dimension") and row.get("requirement")
+    }
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Show every provider in the user's scope with each family's figures."""
+    _require_reporting_role(request)
+    as_of = today()
+    scope = provider_scope(request.user, as_of=as_of)
+    return render(
+        request,
+        "commissioning/dashboard.html",
+        {
+            "as_of": as_of,
+            "scope": scope,
+            "tables": tables_for(scope) if scope.providers else [],
+        },
+    )
+
+
+@login_required
+def provider_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
+    """Show one provider team by team, with trends and the expiry forecast."""
+    _require_reporting_role(request)
+    as_of = today()
+    provider = _provider_or_404(request, provider_id, as_of)
+    scope = team_scope(request.user, provider, as_of=as_of)
+    tables = tables_for(scope)
+    whole = provider_scope(request.user, as_of=as_of)
+    return render(
+        request,
+        "commissioning/provider_detail.html",
+        {
+            "as_of": as_of,
+            "provider": provider,
+            "tables": tables,
+            "series": trend_series(
+                provider_id=provider.pk, as_of=as_of, labels=_labels(tables)
+            ),
+            "forecast": _forecast(whole, provider),
+            "may_see_people": may_see_people(request, provider),
+        },
+    )
+
+
+def _forecast(scope, provider: Organisation) -> Table | None:  # type: ignore[no-untyped-def]
+    from commissioning.reports import forecast
+
+    if not forecast.AVAILABLE:
+        return None
+    return forecast.forecast_table(scope, provider_ids=[provider.pk])
+
+
+@login_required
+def provider_report(request: HttpRequest, provider_id: int) -> HttpResponse:
+    """Show the printable contract-monitoring report of one provider."""
+    _require_reporting_role(request)
+    as_of = today()
+    provider = _provider_or_404(request, provider_id, as_of)
+    whole = provider_scope(request.user, as_of=as_of)
+    own = provider_scope(request.user, as_of=as_of, only=provider)
+    return render(
+        request,
+        "commissioning/provider_report.html",
+        {
+            "as_of": as_of,
+            "provider": provider,
+            "contracts": list(
+                whole.contracts.filter(provider=provider).select_related("commissioner")
+            ),
+            "summary": tables_for(own),
+            "tables": tables_for(team_scope(request.user, provider, as_of=as_of)),
+            "forecast": _forecast(whole, provider),
+        },
+    )
+
+
+@login_required
+def provider_people(request: HttpRequest, provider_id: int) -> HttpResponse:
+    """List a provider's people by name with their statuses (managers only)."""
+    _require_reporting_role(request)
+    as_of = today()
+    provider = _provider_or_404(request, provider_id, as_of)
+    if not may_see_people(request, provider):
+        raise Http404("No such provider in your scope.")
+    return render(
+        request,
+        "commissioning/provider_people.html",
+        {
+            "as_of": as_of,
+            "provider": provider,
+            "table": people_table(request.user, provider, as_of=as_of),
+        },
+    )
+
+
+def _export(tables: list[Table], fmt: str, *, subject: str, as_of) -> HttpResponse:  # type: ignore[no-untyped-def]
+    if fmt == "csv":
+        table = tables[0]
+        return exports.csv_response(
+            table,
+            name=exports.filename(table, subject=subject, as_of=as_of, extension="csv"),
+        )
+    name = exports.filename(
+        tables[0] if len(tables) == 1 else Table("all", "All", []),
+        subject=subject,
+        as_of=as_of,
+        extension="xlsx",
+    )
+    return exports.xlsx_response(tables, name=name)
+
+
+def _one_table(scope, key: str) -> Table:  # type: ignore[no-untyped-def]
+    table = table_for(scope, key)
+    if table is None:
+        raise Http404("No such table.")
+    return table
+
+
+@login_required
+def export_dashboard(request: HttpRequest, fmt: str, key: str = "") -> HttpResponse:
+    """Download the dashboard's tables (one, or all as XLSX sheets)."""
+    _require_reporting_role(request)
+    if fmt not in exports.FORMATS or (fmt == "csv" and not key):
+        raise Http404
+    as_of = today()
+    scope = provider_scope(request.user, as_of=as_of)
+    if key == "snapshots":
+        start = month_starts(last=last_complete_month(as_of))[0]
+        tables = [
+            snapshot_table(
+                provider_ids=scope.provider_ids,
+                start=start,
+                end=last_complete_month(as_of),
+            )
+        ]
+    else:
+        tables = [_one_table(scope, key)] if key else tables_for(scope)
+    return _export(tables, fmt, subject="providers", as_of=as_of)
+
+
+@login_required
+def export_provider(
+    request: HttpRequest, provider_id: int, fmt: str, key: str = ""
+) -> HttpResponse:
+    """Download one provider's tables, team by team (one, or all as XLSX sheets)."""
+    _require_reporting_role(request)
+    if fmt not in exports.FORMATS or (fmt == "csv" and not key):
+        raise Http404
+    as_of = today()
+    provider = _provider_or_404(request, provider_id, as_of)
+    if key == "people":
+        if not may_see_people(request, provider):
+            raise Http404
+        tables = [people_table(request.user, provider, as_of=as_of)]
+    elif key == "forecast":
+        forecast = _forecast(provider_scope(request.user, as_of=as_of), provider)
+        if forecast is None:
+            raise Http404
+        tables = [forecast]
+    elif key == "snapshots":
+        last = last_complete_month(as_of)
+        tables = [
+            snapshot_table(
+                provider_ids=[provider.pk], start=month_starts(last=last)[0], end=last
+            )
+        ]
+    else:
+        scope = team_scope(request.user, provider, as_of=as_of)
+        tables = [_one_table(scope, key)] if key else tables_for(scope)
+        if not key:
+            forecast = _forecast(provider_scope(request.user, as_of=as_of), provider)
+            if forecast is not None:
+                tables.append(forecast)
+    return _export(tables, fmt, subject=provider.name, as_of=as_of)
+
+
+@login_required
+def api_token(request: HttpRequest) -> HttpResponse:
+    """Show whether the user has an API token, and let them create or revoke it."""
+    _require_reporting_role(request)
+    response = render(
+        request,
+        "commissioning/api_token.html",
+        {
+            "has_token": Token.objects.filter(user=request.user).exists(),
+            "new_key": request.session.pop("new_api_token", None),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def create_token(request: HttpRequest) -> HttpResponse:
+    """Issue a new API token (replacing the old one) and show it once."""
+    _require_reporting_role(request)
+    token = services.create_api_token(user=request.user)
+    request.session["new_api_token"] = token.key
+    return redirect("commissioning:api_token")
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest) -> HttpResponse:
+    """Revoke the user's API token."""
+    _require_reporting_role(request)
+    if services.revoke_api_token(user=request.user):
+        messages.success(request, "Your API token has been revoked.")
+    return redirect("commissioning:api_token")
