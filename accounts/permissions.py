@@ -45,5 +45,6 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.change_user",
         "accounts.view_user",
         *_crud("workforce", *WORKFORCE_MODELS),
+        *_crud("supervision", "supervisionpolicy", "policystage"),
     ],
 }

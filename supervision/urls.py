@@ -1,4 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from supervision import views
 
 app_name = "supervision"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.my_supervision, name="my_supervision"),
+    path("check-ins/", views.my_check_ins, name="my_check_ins"),
+    path("supervisees/", views.supervisor_dashboard, name="supervisor_dashboard"),
+    path("organisation/", views.manager_view, name="manager_view"),
+    path("sessions/new/", views.session_new, name="session_new"),
+    path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
+    path(
+        "sessions/<int:pk>/finalise/", views.session_finalise, name="session_finalise"
+    ),
+    path("sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
+    path(
+        "sessions/<int:pk>/check-in/<int:person_pk>/",
+        views.record_check_in,
+        name="record_check_in",
+    ),
+    path("sessions/<int:pk>/actions/new/", views.action_new, name="action_new"),
+    path("actions/<int:pk>/done/", views.action_done, name="action_done"),
+    path("sessions/<int:pk>/sign-off/<slug:kind>/", views.sign_off, name="sign_off"),
+]

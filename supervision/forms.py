@@ -1,0 +1,190 @@
+"""Forms for sessions, check-ins, actions and sign-off. Errors show beside fields."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from supervision.models import SupervisionSession, SupportOffered
+from workforce.models import StaffProfile
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+CASE_HINT = (
+    "Refer to children and families by case reference only, like C-1042. "
+    "Never write a child's name here."
+)
+
+
+class SessionForm(forms.Form):
+    """The supervisor's record of a session: metadata and the three parts."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    supervisees = forms.ModelMultipleChoiceField(
+        queryset=StaffProfile.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Who attended",
+        help_text="Choose more than one for a group session: it counts for each "
+        "person.",
+        error_messages={"required": "Choose at least one supervisee"},
+    )
+    held_on = forms.DateField(
+        label="Date of the session",
+        widget=DATE,
+        error_messages={"required": "Enter the date of the session"},
+    )
+    duration_minutes = forms.IntegerField(
+        label="Length in minutes",
+        validators=[
+            MinValueValidator(1, "The length must be at least 1 minute"),
+            MaxValueValidator(480, "The length must be 480 minutes (8 hours) or less"),
+        ],
+        error_messages={"required": "Enter how long the session lasted"},
+    )
+    format = forms.ChoiceField(choices=SupervisionSession.Format.choices)
+    case_discussions = forms.CharField(
+        label="Case discussions",
+        widget=forms.Textarea,
+        required=False,
+        help_text=CASE_HINT,
+    )
+    decisions = forms.CharField(
+        label="Decisions", widget=forms.Textarea, required=False, help_text=CASE_HINT
+    )
+    experience = forms.CharField(
+        label="Experience: what happened", widget=forms.Textarea, required=False
+    )
+    feelings = forms.CharField(
+        label="Feelings: what it felt like", widget=forms.Textarea, required=False
+    )
+    analysis = forms.CharField(
+        label="Analysis: making sense of it", widget=forms.Textarea, required=False
+    )
+    learning = forms.CharField(
+        label="Learning: what to take from it", widget=forms.Textarea, required=False
+    )
+    plan = forms.CharField(
+        label="Plan: what happens next", widget=forms.Textarea, required=False
+    )
+    wellbeing_notes = forms.CharField(
+        label="Wellbeing and emotional impact",
+        widget=forms.Textarea,
+        required=False,
+        help_text="What is staying with the worker, what is sustaining them, and what "
+        "support they need.",
+    )
+    wellbeing_discussed = forms.BooleanField(
+        label="Wellbeing and emotional impact were discussed",
+        required=False,
+        help_text="Only this yes or no is counted in reports, never what was said.",
+    )
+    next_session_on = forms.DateField(
+        label="Date of the next session", widget=DATE, required=False
+    )
+
+    def __init__(self, *args, supervisor: StaffProfile, as_of: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.as_of = as_of
+        self.fields["supervisees"].queryset = StaffProfile.objects.filter(
+            supervisor=supervisor
+        ).select_related("user")
+        self.fields["supervisees"].label_from_instance = lambda p: p.full_name
+
+    def clean_held_on(self) -> date:
+        held_on = self.cleaned_data["held_on"]
+        if held_on > self.as_of:
+            raise forms.ValidationError(
+                "The date of the session must be today or earlier"
+            )
+        return held_on
+
+
+def _score(label: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        help_text="0 to 10",
+        validators=[
+            MinValueValidator(0, "Enter a number from 0 to 10"),
+            MaxValueValidator(10, "Enter a number from 0 to 10"),
+        ],
+        error_messages={"invalid": "Enter a number from 0 to 10"},
+    )
+
+
+class CheckInForm(forms.Form):
+    """The four-question check-in: a conversation aid, not a clinical measure."""
+
+    impact = _score("How much is the work staying with you? (0 not at all, 10 a lot)")
+    switching_off = _score(
+        "How well are you switching off and sleeping? (0 not at all, 10 very well)"
+    )
+    support = _score("How supported do you feel? (0 not at all, 10 very)")
+    workload = _score("How manageable is your workload? (0 not at all, 10 very)")
+    support_offered = forms.MultipleChoiceField(
+        label="Support offered",
+        choices=SupportOffered.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    caseload = forms.IntegerField(
+        label="Open cases held at the session",
+        required=False,
+        validators=[
+            MinValueValidator(0, "Enter 0 or more"),
+            MaxValueValidator(500, "Enter 500 or fewer"),
+        ],
+    )
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(
+        label="Action",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Describe the action"},
+    )
+    owner = forms.ModelChoiceField(
+        queryset=StaffProfile.objects.none(),
+        label="Who owns it",
+        empty_label="Choose who owns it",
+        error_messages={"required": "Choose who owns this action"},
+    )
+    due_on = forms.DateField(
+        label="Due by", widget=DATE, error_messages={"required": "Enter a due date"}
+    )
+
+    def __init__(self, *args, session: SupervisionSession, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        owners = StaffProfile.objects.filter(
+            pk__in=[
+                session.supervisor_id,
+                *session.attendances.values_list("person_id", flat=True),
+            ]
+        ).select_related("user")
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].label_from_instance = lambda p: p.full_name
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why was the session cancelled?",
+        max_length=300,
+        error_messages={"required": "Say why the session was cancelled"},
+    )
+
+
+class ReflectionForm(forms.Form):
+    text = forms.CharField(
+        label="Your reflection",
+        widget=forms.Textarea,
+        error_messages={"required": "Write your reflection"},
+    )
+
+
+class DisagreementForm(forms.Form):
+    text = forms.CharField(
+        label="What do you disagree with?",
+        widget=forms.Textarea,
+        error_messages={"required": "Say what you disagree with"},
+    )

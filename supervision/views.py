@@ -1,0 +1,575 @@
+"""Supervision pages. Thin: parse, call one service or read, render.
+
+Content pages load sessions through ``SupervisionSession.objects.for_user`` (the
+supervisor and supervisees only), log every read, and send ``Cache-Control:
+no-store``. List pages use ``metadata_for_user`` or the reports, which never load
+content. Anything out of scope is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator  # noqa: F401
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Role, has_role
+from supervision import services
+from supervision.forms import (
+    ActionForm,
+    CancelForm,
+    CheckInForm,
+    DisagreementForm,
+    ReflectionForm,
+    SessionForm,
+)
+from supervision.models import (
+    CONTENT_FIELDS,
+    AccessEvent,
+    SessionAction,
+    SessionAttendance,
+    SupervisionSession,
+    SupervisionStatus,
+)
+from supervision.reports import organisation_summary, supervisee_rows
+from supervision.rules import Status
+from workforce.dates import today
+from workforce.models import Organisation
+from workforce.scoping import own_profile
+
+# Every field a content form posts: kept out of error reports.
+SENSITIVE = (
+    *CONTENT_FIELDS,
+    "impact",
+    "switching_off",
+    "support",
+    "workload",
+    "support_offered",
+    "text",
+    "description",
+)
+
+
+def _profile_or_404(request: HttpRequest):
+    profile = own_profile(request.user)
+    if profile is None:
+        raise Http404("You have no staff record.")
+    return profile
+
+
+def _require_supervisor(request: HttpRequest):
+    if not has_role(request.user, Role.SUPERVISOR):
+        raise PermissionDenied
+    return _profile_or_404(request)
+
+
+def _content_session(request: HttpRequest, pk: int) -> SupervisionSession:
+    return get_object_or_404(
+        SupervisionSession.objects.for_user(request.user).select_related(
+            "supervisor__user"
+        ),
+        pk=pk,
+    )
+
+
+def _own_session(request: HttpRequest, pk: int) -> SupervisionSession:
+    """A session the signed-in supervisor ran; anyone else gets a 404."""
+    profile = _profile_or_404(request)
+    return get_object_or_404(
+        SupervisionSession.objects.filter(supervisor=profile).select_related(
+            "supervisor__user"
+        ),
+        pk=pk,
+    )
+
+
+# --- Supervisee ---------------------------------------------------------------------
+@never_cache
+@login_required
+def my_supervision(request: HttpRequest) -> HttpResponse:
+    """The supervisee's record: sessions (no content), actions, status, access log."""
+    as_of = today()
+    profile = _profile_or_404(request)
+    attendances = (
+        SessionAttendance.objects.filter(person=profile)
+        .exclude(session__state=SupervisionSession.State.DRAFT)
+        .select_related("session__supervisor__user")
+        .defer(
+            *SessionAttendance.CONTENT_FIELDS,
+            *(f"session__{name}" for name in CONTENT_FIELDS),
+        )
+        .order_by("-session__held_on", "-session_id")
+    )
+    actions = (
+        SessionAction.objects.open()
+        .filter(owner=profile)
+        .select_related("session")
+        .defer("description", *(f"session__{name}" for name in CONTENT_FIELDS))
+    )
+    status_row = SupervisionStatus.objects.filter(person=profile).first()
+    access_log = (
+        AccessEvent.objects.filter(person=profile)
+        .select_related("user", "session")
+        .only(
+            "at",
+            "action",
+            "session__id",
+            "session__held_on",
+            "user__first_name",
+            "user__last_name",
+            "user__username",
+        )[:50]
+    )
+    return render(
+        request,
+        "supervision/my_supervision.html",
+        {
+            "as_of": as_of,
+            "profile": profile,
+            "attendances": attendances,
+            "actions": actions,
+            "status_row": status_row,
+            "status": status_row.status_on(as_of) if status_row else None,
+            "access_log": access_log,
+        },
+    )
+
+
+@never_cache
+@login_required
+@sensitive_variables()
+def my_check_ins(request: HttpRequest) -> HttpResponse:
+    """The supervisee's own check-in trend: a chart with its data table."""
+    profile = _profile_or_404(request)
+    attendances = list(
+        SessionAttendance.objects.filter(
+            person=profile, session__state=SupervisionSession.State.FINALISED
+        )
+        .select_related("session")
+        .defer(*(f"session__{name}" for name in CONTENT_FIELDS))
+        .order_by("session__held_on", "session_id")
+    )
+    points = [
+        a
+        for a in attendances
+        if any(
+            score is not None
+            for score in (
+                a.impact_score,
+                a.switching_off_score,
+                a.support_score,
+                a.workload_score,
+            )
+        )
+    ]
+    services.log_access(
+        user=request.user,
+        session=None,
+        person_ids=[profile.pk],
+        action=AccessEvent.Action.VIEWED_CHECK_INS,
+    )
+    width = max(1, len(points) - 1)
+    series = []
+    for key, label, colour in (
+        ("impact_score", "Work staying with you", "#d4351c"),
+        ("switching_off_score", "Switching off and sleeping", "#1d70b8"),
+        ("support_score", "Feeling supported", "#00703c"),
+        ("workload_score", "Workload manageable", "#4c2c92"),
+    ):
+        coords = [
+            (40 + 520 * i / width, 210 - 19 * getattr(a, key))
+            for i, a in enumerate(points)
+            if getattr(a, key) is not None
+        ]
+        series.append(
+            {
+                "label": label,
+                "colour": colour,
+                "points": " ".join(f"{x:.0f},{y:.0f}" for x, y in coords),
+                "dots": coords,
+            }
+        )
+    return render(
+        request,
+        "supervision/my_check_ins.html",
+        {"points": points, "series": series, "ticks": range(0, 11, 2)},
+    )
+
+
+# --- One session (content) ----------------------------------------------------------
+@never_cache
+@login_required
+@sensitive_variables()
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a session's content to its supervisor or supervisees, and log the read."""
+    session = _content_session(request, pk)
+    attendances = list(session.attendances.select_related("person__user"))
+    profile = own_profile(request.user)
+    is_supervisor = session.supervisor_id == profile.pk
+    mine = next((a for a in attendances if a.person_id == profile.pk), None)
+    if session.is_draft and not is_supervisor:
+        raise Http404("Drafts are visible to the supervisor only.")
+    services.log_access(
+        user=request.user,
+        session=session,
+        person_ids=[a.person_id for a in attendances],
+        action=AccessEvent.Action.VIEWED_SESSION,
+    )
+    return render(
+        request,
+        "supervision/session_detail.html",
+        {
+            "session": session,
+            "attendances": attendances,
+            "visible_attendances": attendances if is_supervisor else [mine],
+            "mine": mine,
+            "is_supervisor": is_supervisor,
+            "actions": session.actions.select_related("owner__user"),
+            "versions": session.versions.select_related("saved_by")
+            if is_supervisor
+            else [],
+            "reflection_form": ReflectionForm(
+                initial={"text": mine.supervisee_reflection} if mine else None
+            ),
+            "disagreement_form": DisagreementForm(),
+        },
+    )
+
+
+def _details(data: dict) -> services.SessionDetails:
+    return services.SessionDetails(
+        **{
+            name: data[name]
+            for name in services.SessionDetails.__dataclass_fields__
+            if name in data
+        }
+    )
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters(*SENSITIVE)
+@sensitive_variables()
+def session_new(request: HttpRequest) -> HttpResponse:
+    """Record a new session (a draft until finalised)."""
+    supervisor = _require_supervisor(request)
+    as_of = today()
+    form = SessionForm(
+        request.POST or None,
+        supervisor=supervisor,
+        as_of=as_of,
+        initial={"held_on": as_of, "duration_minutes": 90},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.create_session(
+                supervisor=supervisor,
+                supervisee_ids=[p.pk for p in data["supervisees"]],
+                details=_details(data),
+                as_of=as_of,
+            )
+        except services.SupervisionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Session saved as a draft.")
+            return redirect("supervision:session_detail", pk=session.pk)
+    return render(
+        request,
+        "supervision/session_form.html",
+        {"form": form, "session": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters(*SENSITIVE)
+@sensitive_variables()
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a session; an edit after finalising keeps the old text as a version."""
+    session = _own_session(request, pk)
+    as_of = today()
+    if session.is_cancelled:
+        raise Http404("A cancelled session cannot be edited.")
+    initial = {name: getattr(session, name) for name in CONTENT_FIELDS}
+    initial.update(
+        version=session.version,
+        held_on=session.held_on,
+        duration_minutes=session.duration_minutes,
+        format=session.format,
+        next_session_on=session.next_session_on,
+        wellbeing_discussed=session.wellbeing_discussed,
+        supervisees=list(session.attendances.values_list("person_id", flat=True)),
+    )
+    form = SessionForm(
+        request.POST or None,
+        supervisor=session.supervisor,
+        as_of=as_of,
+        initial=initial,
+    )
+    form.fields["supervisees"].required = False
+    form.fields["supervisees"].disabled = True
+    if request.method == "GET":
+        services.log_access(
+            user=request.user,
+            session=session,
+            person_ids=initial["supervisees"],
+            action=AccessEvent.Action.EDITED_SESSION,
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_session(
+                session_id=session.pk,
+                expected_version=form.cleaned_data["version"] or 0,
+                details=_details(form.cleaned_data),
+                by=request.user,
+                as_of=as_of,
+            )
+        except services.SupervisionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Session saved.")
+            return redirect("supervision:session_detail", pk=session.pk)
+    return render(
+        request,
+        "supervision/session_form.html",
+        {"form": form, "session": session},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def session_finalise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Finalise a draft so it counts and the supervisees can sign it off."""
+    session = _own_session(request, pk)
+    try:
+        services.finalise_session(session_id=session.pk, by=request.user, as_of=today())
+    except services.SupervisionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, "Session finalised. Your supervisees can now read it."
+        )
+    return redirect("supervision:session_detail", pk=session.pk)
+
+
+@never_cache
+@login_required
+def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a session with a reason; it stops counting."""
+    session = _own_session(request, pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_session(
+                session_id=session.pk,
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                as_of=today(),
+            )
+        except services.SupervisionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Session cancelled.")
+            return redirect("supervision:session_detail", pk=session.pk)
+    return render(
+        request,
+        "supervision/session_cancel.html",
+        {"form": form, "session": session},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters(*SENSITIVE)
+@sensitive_variables()
+def record_check_in(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    """Record one supervisee's check-in, support offered and caseload."""
+    session = _own_session(request, pk)
+    attendance = get_object_or_404(
+        session.attendances.select_related("person__user"), person_id=person_pk
+    )
+    initial = {
+        "impact": attendance.impact_score,
+        "switching_off": attendance.switching_off_score,
+        "support": attendance.support_score,
+        "workload": attendance.workload_score,
+        "support_offered": [c for c in attendance.support_offered.split(",") if c],
+        "caseload": attendance.caseload,
+    }
+    form = CheckInForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_check_in(
+                session_id=session.pk,
+                person_id=person_pk,
+                impact=data["impact"],
+                switching_off=data["switching_off"],
+                support=data["support"],
+                workload=data["workload"],
+                support_offered=data["support_offered"],
+                caseload=data["caseload"],
+                by=request.user,
+            )
+        except services.SupervisionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Check-in saved for {attendance.person}.")
+            return redirect("supervision:session_detail", pk=session.pk)
+    return render(
+        request,
+        "supervision/check_in_form.html",
+        {"form": form, "session": session, "attendance": attendance},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters(*SENSITIVE)
+def action_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add an action with an owner and a due date."""
+    session = _own_session(request, pk)
+    form = ActionForm(request.POST or None, session=session)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_action(
+                session_id=session.pk,
+                owner_id=data["owner"].pk,
+                description=data["description"],
+                due_on=data["due_on"],
+                by=request.user,
+            )
+        except services.SupervisionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Action added.")
+            return redirect("supervision:session_detail", pk=session.pk)
+    return render(
+        request,
+        "supervision/action_form.html",
+        {"form": form, "session": session},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def action_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark an action done."""
+    action = get_object_or_404(
+        SessionAction.objects.filter(
+            session__in=SupervisionSession.objects.for_user(request.user)
+        ),
+        pk=pk,
+    )
+    try:
+        services.complete_action(action_id=action.pk, by=request.user, as_of=today())
+    except services.SupervisionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Action marked as done.")
+    return redirect("supervision:session_detail", pk=action.session_id)
+
+
+@never_cache
+@login_required
+@require_POST
+@sensitive_post_parameters("text")
+@sensitive_variables()
+def sign_off(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The supervisee acknowledges, adds a reflection to, or disputes a session."""
+    session = _content_session(request, pk)
+    forms = {"reflection": ReflectionForm, "disagreement": DisagreementForm}
+    try:
+        if kind == "acknowledge":
+            services.acknowledge_session(session_id=session.pk, by=request.user)
+            messages.success(request, "You have acknowledged this record.")
+        elif kind in forms:
+            form = forms[kind](request.POST)
+            if not form.is_valid():
+                messages.error(request, form.errors["text"][0])
+                return redirect("supervision:session_detail", pk=session.pk)
+            call = (
+                services.add_supervisee_reflection
+                if kind == "reflection"
+                else services.record_disagreement
+            )
+            call(session_id=session.pk, text=form.cleaned_data["text"], by=request.user)
+            messages.success(request, "Saved. Your supervisor can read it.")
+        else:
+            raise Http404
+    except services.SupervisionError as error:
+        messages.error(request, str(error))
+    return redirect("supervision:session_detail", pk=session.pk)
+
+
+# --- Dashboards (metadata only) -----------------------------------------------------
+@login_required
+def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
+    """The supervisor's supervisees: status, actions, sign-off and prompts."""
+    supervisor = _require_supervisor(request)
+    as_of = today()
+    rows = supervisee_rows(supervisor, as_of=as_of)
+    drafts = (
+        SupervisionSession.objects.filter(
+            supervisor=supervisor, state=SupervisionSession.State.DRAFT
+        )
+        .without_content()
+        .order_by("-held_on")
+    )
+    return render(
+        request,
+        "supervision/supervisor_dashboard.html",
+        {
+            "as_of": as_of,
+            "rows": rows,
+            "drafts": drafts,
+            "show_training": any(row.training is not None for row in rows),
+        },
+    )
+
+
+@login_required
+def manager_view(request: HttpRequest) -> HttpResponse:
+    """Supervision status and caseloads of everyone in an organisation."""
+    if not has_role(request.user, Role.PROVIDER_MANAGER, Role.PLATFORM_ADMIN):
+        raise PermissionDenied
+    as_of = today()
+    organisations = Organisation.objects.for_user(request.user, as_of=as_of)
+    if has_role(request.user, Role.PLATFORM_ADMIN):
+        chosen = request.GET.get("organisation")
+        organisation = (
+            get_object_or_404(organisations, slug=chosen)
+            if chosen
+            else organisations.first()
+        )
+    else:
+        profile = _profile_or_404(request)
+        organisation = get_object_or_404(organisations, pk=profile.organisation_id)
+    if organisation is None:
+        raise Http404
+    summary = organisation_summary(organisation.pk, as_of=as_of)
+    return render(
+        request,
+        "supervision/manager_view.html",
+        {
+            "as_of": as_of,
+            "organisation": organisation,
+            "organisations": organisations
+            if has_role(request.user, Role.PLATFORM_ADMIN)
+            else None,
+            "summary": summary,
+            "statuses": list(Status),
+        },
+    )
