@@ -1,0 +1,79 @@
+"""Forms for the learner and manager pages; the services check what matters."""
+
+from __future__ import annotations
+
+from django import forms
+
+from learning.models import ExceptionReason, ModulePage, Requirement
+from learning.rules import ExceptionKind
+
+
+class GovukDateInput(forms.DateInput):
+    input_type = "date"
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label="How useful was this module?",
+        coerce=int,
+        choices=[
+            (n, f"{n}: {label}")
+            for n, label in [
+                (1, "not useful"),
+                (2, "a little useful"),
+                (3, "useful"),
+                (4, "very useful"),
+                (5, "extremely useful"),
+            ]
+        ],
+    )
+    comment = forms.CharField(
+        label="Anything you would change? (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Do not include anything that could identify a young person.",
+    )
+
+
+class ExceptionForm(forms.Form):
+    requirement = forms.ModelChoiceField(
+        label="Training requirement", queryset=Requirement.objects.none()
+    )
+    kind = forms.ChoiceField(label="Kind of exception", choices=ExceptionKind.choices)
+    reason = forms.ChoiceField(label="Reason", choices=ExceptionReason.choices)
+    until = forms.DateField(
+        label="Until",
+        required=False,
+        widget=GovukDateInput,
+        help_text="For an extension, the new deadline. For an exemption or absence, "
+        "the day it ends, if known.",
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: object, requirements: object = None, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if requirements is not None:
+            self.fields["requirement"].queryset = requirements  # type: ignore[attr-defined]
+
+
+class ExternalTrainingForm(forms.Form):
+    module = forms.ModelChoiceField(
+        label="Module it counts as",
+        queryset=ModulePage.objects.live().defer_streamfields().order_by("title"),
+    )
+    title = forms.CharField(label="Course title", max_length=200)
+    provider = forms.CharField(label="Delivered by", max_length=200)
+    completed_on = forms.DateField(label="Date completed", widget=GovukDateInput)
+    evidence = forms.FileField(
+        label="Evidence (optional if you give a reference)", required=False
+    )
+    evidence_reference = forms.CharField(
+        label="Certificate number or reference",
+        required=False,
+        max_length=200,
+    )

@@ -1,0 +1,508 @@
+"""Learner, supervisor and manager pages: thin, scoped, one service or query each."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from accounts.roles import Role, has_role
+from learning import queries
+from learning.forms import ExceptionForm, ExternalTrainingForm, FeedbackForm
+from learning.models import (
+    Attempt,
+    Completion,
+    ExternalTraining,
+    ModulePage,
+    Requirement,
+    SectionProgress,
+    TrainingException,
+    TrainingStatus,
+)
+from learning.rules import Status, expires_on
+from learning.services import (
+    LearningError,
+    approve_external_training,
+    give_feedback,
+    record_exception,
+    record_external_training,
+    save_section_progress,
+    submit_knowledge_check,
+)
+from workforce.dates import today
+from workforce.models import JobRole, StaffProfile, Team
+from workforce.scoping import own_profile
+
+MATRIX_ROLES = (Role.SUPERVISOR, Role.PROVIDER_MANAGER, Role.PLATFORM_ADMIN)
+MANAGER_ROLES = (Role.PROVIDER_MANAGER, Role.PLATFORM_ADMIN)
+
+
+def _profile_or_403(request: HttpRequest) -> StaffProfile:
+    profile = own_profile(request.user)
+    if profile is None:
+        raise PermissionDenied("Your account has no staff record yet.")
+    return profile
+
+
+# --- Learner pages ---------------------------------------------------------------
+
+
+@login_required
+def my_training(request: HttpRequest) -> HttpResponse:
+    """List the learner's required modules with status, history and certificates."""
+    as_of = today()
+    profile = own_profile(request.user)
+    training = queries.my_training(profile, as_of=as_of) if profile else None
+    return render(
+        request,
+        "learning/my_training.html",
+        {"training": training, "as_of": as_of, "profile": profile},
+    )
+
+
+def serve_module(request: HttpRequest, page: ModulePage) -> HttpResponse:
+    """Show one section of a module; 'continue' saves progress and moves on."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    profile = own_profile(request.user)
+    sections = page.sections
+    total = len(sections)
+    done = 0
+    if profile is not None and page.pk:
+        done = (
+            SectionProgress.objects.filter(person=profile, module=page)
+            .values_list("sections_done", flat=True)
+            .first()
+            or 0
+        )
+    try:
+        number = int(request.GET.get("section", min(done + 1, max(total, 1))))
+    except ValueError:
+        number = 1
+    number = max(1, min(number, max(total, 1)))
+    if request.method == "POST":
+        if profile is not None and page.pk:
+            save_section_progress(person=profile, module=page, sections_done=number)
+        if number < total:
+            return redirect(f"{page.url}?section={number + 1}")
+        return redirect("learning:knowledge_check", page_id=page.pk)
+    return render(
+        request,
+        "learning/module_page.html",
+        {
+            "page": page,
+            "self": page,
+            "section": sections[number - 1] if sections else None,
+            "number": number,
+            "total": total,
+            "done": done,
+            "numbers": range(1, total + 1),
+        },
+    )
+
+
+def _answers_from(request: HttpRequest) -> dict[str, list[str]]:
+    return {
+        key[2:]: request.POST.getlist(key)
+        for key in request.POST
+        if key.startswith("q-")
+    }
+
+
+@login_required
+def knowledge_check(request: HttpRequest, page_id: int) -> HttpResponse:
+    """Show the knowledge check with a one-use token; mark it on the server."""
+    profile = _profile_or_403(request)
+    module = get_object_or_404(ModulePage.objects.live(), pk=page_id)
+    error = ""
+    token = uuid.uuid4()
+    chosen: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            token = uuid.UUID(request.POST.get("token", ""))
+        except ValueError:
+            return HttpResponseBadRequest("This form is out of date. Start again.")
+        chosen = _answers_from(request)
+        try:
+            result = submit_knowledge_check(
+                person=profile,
+                module=module,
+                token=token,
+                answers=chosen,
+                as_of=today(),
+            )
+        except LearningError as refusal:
+            error = str(refusal)
+        else:
+            return redirect("learning:attempt_result", pk=result.attempt.pk)
+    questions = [
+        {
+            "id": q.id,
+            "number": n,
+            "text": q.text,
+            "kind": q.kind,
+            "options": [
+                {
+                    "value": str(i),
+                    "text": text,
+                    "checked": str(i) in chosen.get(q.id, []),
+                }
+                for i, text in enumerate(q.options)
+            ],
+        }
+        for n, q in enumerate(module.questions(), start=1)
+    ]
+    return render(
+        request,
+        "learning/knowledge_check.html",
+        {"module": module, "questions": questions, "token": token, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the learner their score and each question's explanation."""
+    profile = _profile_or_403(request)
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("module", "revision", "completion"),
+        pk=pk,
+        person=profile,
+    )
+    as_taken = attempt.revision.as_object() if attempt.revision else attempt.module
+    missed = set(attempt.missed_question_ids)
+    results = [
+        {
+            "number": n,
+            "text": q.text,
+            "right": q.id not in missed,
+            "chosen": [
+                q.options[i]
+                for i in attempt.answers.get(q.id, [])
+                if 0 <= i < len(q.options)
+            ],
+            "correct": [q.options[i] for i in sorted(q.correct)],
+            "explanation": q.explanation,
+        }
+        for n, q in enumerate(as_taken.questions(), start=1)
+    ]
+    completion = getattr(attempt, "completion", None)
+    feedback_form = None
+    if completion is not None and not hasattr(completion, "feedback"):
+        feedback_form = FeedbackForm()
+    return render(
+        request,
+        "learning/attempt_result.html",
+        {
+            "attempt": attempt,
+            "module": attempt.module,
+            "results": results,
+            "completion": completion,
+            "feedback_form": feedback_form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take the learner's rating and comment on a module they completed."""
+    profile = _profile_or_403(request)
+    completion = get_object_or_404(Completion, pk=pk, person=profile)
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        give_feedback(
+            completion=completion,
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+        )
+        messages.success(request, "Thank you for your feedback.")
+        return redirect("learning:my_training")
+    return render(
+        request,
+        "learning/feedback.html",
+        {"form": form, "completion": completion},
+        status=400,
+    )
+
+
+def _certificate_context(completion: Completion) -> dict[str, object]:
+    as_of = today()
+    months = [
+        months
+        for months in TrainingStatus.objects.filter(
+            person_id=completion.person_id, requirement__module_id=completion.module_id
+        ).values_list("requirement__renewal_months", flat=True)
+    ]
+    renewals = [m for m in months if m is not None]
+    valid_until = (
+        expires_on(completion.completed_on, min(renewals)) if renewals else None
+    )
+    return {
+        "completion": completion,
+        "valid_until": valid_until,
+        "is_valid": valid_until is None or as_of < valid_until,
+        "as_of": as_of,
+    }
+
+
+def certificate(request: HttpRequest, verification_id: uuid.UUID) -> HttpResponse:
+    """Verify a certificate, no sign-in needed: name, module, date and validity only."""
+    completion = get_object_or_404(
+        Completion.objects.select_related("person__user", "module"),
+        verification_id=verification_id,
+    )
+    return render(
+        request, "learning/certificate.html", _certificate_context(completion)
+    )
+
+
+@login_required
+def completion_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a completion and its certificate to someone who may see the person."""
+    completion = get_object_or_404(
+        Completion.objects.for_user(request.user).select_related(
+            "person__user", "module", "attempt", "external"
+        ),
+        pk=pk,
+    )
+    context = _certificate_context(completion)
+    context["verify_url"] = request.build_absolute_uri(
+        reverse("learning:certificate", args=[completion.verification_id])
+    )
+    return render(request, "learning/completion_detail.html", context)
+
+
+# --- Supervisors and managers ------------------------------------------------------
+
+
+def _matrix_filters(request: HttpRequest) -> dict[str, object]:
+    def as_int(name: str) -> int | None:
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    status = request.GET.get("status", "")
+    return {
+        "team_id": as_int("team"),
+        "job_role_id": as_int("job_role"),
+        "status": status if status in Status.values else "",
+    }
+
+
+@login_required
+def team_matrix(request: HttpRequest) -> HttpResponse:
+    """Show each person against each requirement, the status in words in each cell."""
+    if not has_role(request.user, *MATRIX_ROLES):
+        raise PermissionDenied
+    as_of = today()
+    filters = _matrix_filters(request)
+    matrix = queries.team_matrix(request.user, as_of=as_of, **filters)  # type: ignore[arg-type]
+    people = StaffProfile.objects.for_user(request.user)
+    return render(
+        request,
+        "learning/team_matrix.html",
+        {
+            "matrix": matrix,
+            "as_of": as_of,
+            "filters": filters,
+            "teams": Team.objects.filter(pk__in=people.values("team_id")),
+            "job_roles": JobRole.objects.filter(pk__in=people.values("job_role_id")),
+            "statuses": Status.choices,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _matrix_table(matrix: queries.Matrix) -> Iterator[list[str]]:
+    yield [
+        "Name",
+        "Organisation",
+        "Team",
+        "Job role",
+        *(r.module.title for r in matrix.requirements),
+    ]
+    for row in matrix.rows:
+        person = row.person
+        yield [
+            person.full_name,
+            person.organisation.name,
+            person.team.name if person.team else "",
+            person.job_role.name,
+            *(cell.text if cell else "Not required" for cell in row.cells),
+        ]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def team_matrix_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """Export the team matrix, with the same filters, as CSV or XLSX."""
+    if not has_role(request.user, *MATRIX_ROLES):
+        raise PermissionDenied
+    as_of = today()
+    matrix = queries.team_matrix(
+        request.user,
+        as_of=as_of,
+        **_matrix_filters(request),  # type: ignore[arg-type]
+    )
+    filename = f"team-training-{as_of.isoformat()}"
+    if file_format == "csv":
+        writer = csv.writer(_Echo())
+        response = StreamingHttpResponse(
+            (writer.writerow(line) for line in _matrix_table(matrix)),
+            content_type="text/csv; charset=utf-8",
+        )
+    else:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Team training")
+        for line in _matrix_table(matrix):
+            sheet.append(line)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument"
+            ".spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
+    return response
+
+
+def _scoped_person(request: HttpRequest, person_id: int) -> StaffProfile:
+    return get_object_or_404(
+        StaffProfile.objects.for_user(request.user).select_related(
+            "user", "organisation", "team", "job_role"
+        ),
+        pk=person_id,
+    )
+
+
+@login_required
+def person_training(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Show one person's training to someone who may see them by name."""
+    person = _scoped_person(request, person_id)
+    as_of = today()
+    return render(
+        request,
+        "learning/person_training.html",
+        {
+            "person": person,
+            "training": queries.my_training(person, as_of=as_of),
+            "exceptions": TrainingException.objects.filter(person=person)
+            .select_related("requirement__module", "recorded_by")
+            .order_by("-recorded_at"),
+            "external": ExternalTraining.objects.filter(person=person)
+            .select_related("module", "recorded_by", "approved_by")
+            .order_by("-completed_on"),
+            "can_manage": has_role(request.user, *MANAGER_ROLES),
+            "as_of": as_of,
+        },
+    )
+
+
+@login_required
+def new_exception(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Record an extension, exemption or long-term absence, with a coded reason."""
+    if not has_role(request.user, *MANAGER_ROLES):
+        raise PermissionDenied
+    person = _scoped_person(request, person_id)
+    requirements = Requirement.objects.filter(statuses__person=person).select_related(
+        "module"
+    )
+    form = ExceptionForm(request.POST or None, requirements=requirements)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_exception(
+                person=person,
+                requirement=form.cleaned_data["requirement"],
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+                until=form.cleaned_data["until"],
+                note=form.cleaned_data["note"],
+                recorded_by=request.user,
+                as_of=today(),
+            )
+        except LearningError as refusal:
+            form.add_error("until", str(refusal))
+        else:
+            messages.success(request, f"Exception recorded for {person.full_name}.")
+            return redirect("learning:person_training", person_id=person.pk)
+    return render(
+        request,
+        "learning/exception_form.html",
+        {"form": form, "person": person},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def new_external_training(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Record training done elsewhere, with evidence, for a manager to approve."""
+    if not has_role(request.user, *MANAGER_ROLES):
+        raise PermissionDenied
+    person = _scoped_person(request, person_id)
+    form = ExternalTrainingForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_external_training(
+                person=person,
+                module=data["module"],
+                title=data["title"],
+                provider=data["provider"],
+                completed_on=data["completed_on"],
+                evidence=data["evidence"],
+                evidence_reference=data["evidence_reference"],
+                recorded_by=request.user,
+                as_of=today(),
+            )
+        except LearningError as refusal:
+            field = "completed_on" if "date" in str(refusal) else "evidence_reference"
+            form.add_error(field, str(refusal))
+        else:
+            messages.success(
+                request, "External training recorded. Approve it to count."
+            )
+            return redirect("learning:person_training", person_id=person.pk)
+    return render(
+        request,
+        "learning/external_training_form.html",
+        {"form": form, "person": person},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def approve_external(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve external training so that it counts as a completion."""
+    if not has_role(request.user, *MANAGER_ROLES):
+        raise PermissionDenied
+    record = get_object_or_404(
+        ExternalTraining.objects.filter(
+            person__in=StaffProfile.objects.for_user(request.user)
+        ),
+        pk=pk,
+    )
+    approve_external_training(record=record, approved_by=request.user, as_of=today())
+    messages.success(request, "Approved: it now counts as a completion.")
+    return redirect("learning:person_training", person_id=record.person_id)

@@ -1,0 +1,464 @@
+"""Learner, supervisor and manager pages, as the people using them would notice."""
+
+import io
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.roles import Role
+from learning.models import Attempt, Completion, SectionProgress, TrainingException
+from learning.services import sync_training_status
+from tests.factories import JobRoleFactory, StaffProfileFactory, TeamFactory
+from tests.factories.learning import (
+    CompletionFactory,
+    RequirementFactory,
+    right_answers,
+    wrong_answers,
+)
+from workforce.dates import add_months, today
+from workforce.models import StaffProfile
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_of():
+    """Today, read once: pages read the real clock, so their dates count from it."""
+    return today()
+
+
+def day(value):
+    return f"{value.day} {value:%B %Y}"
+
+
+@pytest.fixture
+def role():
+    return JobRoleFactory(slug="social-worker", name="Social worker")
+
+
+@pytest.fixture
+def supervisor(make_person, role):
+    return make_person(Role.SUPERVISOR, Role.PRACTITIONER, job_role=role)
+
+
+@pytest.fixture
+def learner(make_person, role, supervisor):
+    return make_person(
+        Role.PRACTITIONER,
+        job_role=role,
+        organisation=supervisor.organisation,
+        team=supervisor.team,
+        supervisor=supervisor,
+        started_in_role=date(2024, 1, 1),
+    )
+
+
+@pytest.fixture
+def requirement(role):
+    return RequirementFactory(job_roles=[role])
+
+
+def post_answers(client, module, answers, token=None):
+    data = {"token": str(token or uuid.uuid4())}
+    data.update({f"q-{qid}": values for qid, values in answers.items()})
+    return client.post(reverse("learning:knowledge_check", args=[module.pk]), data)
+
+
+class TestMyTraining:
+    def test_each_requirement_shows_its_status_in_words(
+        self, client, learner, requirement, role, as_of
+    ):
+        in_date = RequirementFactory(job_roles=[role])
+        completed = as_of - timedelta(days=12)
+        CompletionFactory(person=learner, module=in_date.module, completed_on=completed)
+        sync_training_status(as_of=as_of)
+        client.force_login(learner.user)
+        page = client.get(reverse("learning:my_training")).content.decode()
+        assert "Overdue" in page
+        assert f"In date until {day(add_months(completed, 12))}" in page
+        assert "Start" in page
+
+    def test_someone_without_a_staff_record_is_told_why_nothing_shows(
+        self, client, django_user_model
+    ):
+        user = django_user_model.objects.create_user("nobody", password="x")
+        client.force_login(user)
+        response = client.get(reverse("learning:my_training"))
+        assert "no staff record" in response.content.decode()
+
+    def test_the_page_runs_the_same_number_of_queries_with_ten_times_the_data(
+        self, client, learner, role, as_of
+    ):
+        def grow(times):
+            for _ in range(times):
+                requirement = RequirementFactory(job_roles=[role])
+                CompletionFactory(
+                    person=learner,
+                    module=requirement.module,
+                    completed_on=as_of - timedelta(days=30),
+                )
+            sync_training_status(as_of=as_of)
+
+        client.force_login(learner.user)
+        grow(1)
+        client.get(reverse("learning:my_training"))  # warm the site-root cache
+        with CaptureQueriesContext(connection) as small:
+            client.get(reverse("learning:my_training"))
+        grow(9)
+        with CaptureQueriesContext(connection) as large:
+            response = client.get(reverse("learning:my_training"))
+        assert response.content.decode().count("In date until") == 10
+        assert len(large) == len(small)
+
+
+class TestWorkingThroughAModule:
+    def test_continuing_saves_the_section_so_the_learner_resumes_there(
+        self, client, learner, requirement
+    ):
+        module = requirement.module
+        client.force_login(learner.user)
+        response = client.post(module.url + "?section=1")
+        assert response.url == module.url + "?section=2"
+        assert SectionProgress.objects.get(person=learner).sections_done == 1
+        resumed = client.get(module.url).content.decode()
+        assert "Section 2 of 3" in resumed
+
+    def test_the_last_section_leads_to_the_knowledge_check(
+        self, client, learner, requirement
+    ):
+        module = requirement.module
+        client.force_login(learner.user)
+        response = client.post(module.url + "?section=3")
+        assert response.url == reverse("learning:knowledge_check", args=[module.pk])
+
+    def test_signed_out_visitors_are_sent_to_sign_in(self, client, requirement):
+        response = client.get(requirement.module.url)
+        assert response.status_code == 302
+        assert "login" in response.url
+
+    def test_the_knowledge_check_form_never_shows_which_answers_are_right(
+        self, client, learner, requirement
+    ):
+        client.force_login(learner.user)
+        page = client.get(
+            reverse("learning:knowledge_check", args=[requirement.module.pk])
+        ).content.decode()
+        assert "Going missing" in page
+        assert "correct" not in page.lower()
+        assert "indicators" not in page  # the explanation comes after submitting
+
+
+class TestSubmittingTheKnowledgeCheck:
+    def test_passing_shows_the_score_each_explanation_and_a_certificate_link(
+        self, client, learner, requirement
+    ):
+        module = requirement.module
+        client.force_login(learner.user)
+        response = post_answers(client, module, right_answers(module))
+        result = client.get(response.url).content.decode()
+        assert "You passed" in result
+        assert "100%" in result
+        assert "CSE is child sexual abuse." in result
+        completion = Completion.objects.get(person=learner)
+        assert str(completion.verification_id) in result
+
+    def test_failing_offers_a_retry_and_keeps_the_attempt(
+        self, client, learner, requirement
+    ):
+        module = requirement.module
+        client.force_login(learner.user)
+        response = post_answers(client, module, wrong_answers(module))
+        result = client.get(response.url).content.decode()
+        assert "Not passed this time" in result
+        assert "Try the knowledge check again" in result
+        assert Attempt.objects.filter(person=learner, passed=False).count() == 1
+
+    def test_a_double_clicked_submit_records_one_attempt_and_one_completion(
+        self, client, learner, requirement
+    ):
+        module, token = requirement.module, uuid.uuid4()
+        client.force_login(learner.user)
+        first = post_answers(client, module, right_answers(module), token)
+        second = post_answers(client, module, right_answers(module), token)
+        assert first.url == second.url
+        assert Attempt.objects.count() == 1
+        assert Completion.objects.count() == 1
+
+    def test_a_missing_answer_is_refused_with_a_message_and_nothing_recorded(
+        self, client, learner, requirement
+    ):
+        module = requirement.module
+        answers = right_answers(module)
+        answers.pop(module.questions()[1].id)
+        client.force_login(learner.user)
+        response = post_answers(client, module, answers)
+        assert response.status_code == 400
+        assert "Answer question 2." in response.content.decode()
+        assert not Attempt.objects.exists()
+
+    def test_a_malformed_token_is_refused(self, client, learner, requirement):
+        client.force_login(learner.user)
+        response = client.post(
+            reverse("learning:knowledge_check", args=[requirement.module.pk]),
+            {"token": "not-a-token"},
+        )
+        assert response.status_code == 400
+        assert not Attempt.objects.exists()
+
+    def test_feedback_after_completing_is_saved(self, client, learner, requirement):
+        module = requirement.module
+        client.force_login(learner.user)
+        post_answers(client, module, right_answers(module))
+        completion = Completion.objects.get()
+        response = client.post(
+            reverse("learning:feedback", args=[completion.pk]),
+            {"rating": "4", "comment": "Clear case studies."},
+        )
+        assert response.status_code == 302
+        assert completion.feedback.rating == 4
+
+    def test_a_rating_out_of_range_is_refused_beside_the_field(
+        self, client, learner, requirement
+    ):
+        module = requirement.module
+        client.force_login(learner.user)
+        post_answers(client, module, right_answers(module))
+        completion = Completion.objects.get()
+        response = client.post(
+            reverse("learning:feedback", args=[completion.pk]), {"rating": "9"}
+        )
+        assert response.status_code == 400
+        assert "govuk-error-message" in response.content.decode()
+
+
+class TestCertificates:
+    def test_the_public_link_shows_name_module_date_and_validity_without_sign_in(
+        self, client, learner, requirement, as_of
+    ):
+        completion = CompletionFactory(
+            person=learner, module=requirement.module, completed_on=date(2025, 1, 31)
+        )
+        sync_training_status(as_of=as_of)
+        page = client.get(
+            reverse("learning:certificate", args=[completion.verification_id])
+        ).content.decode()
+        assert learner.full_name in page
+        assert requirement.module.title in page
+        assert "31 January 2025" in page
+        assert "Expired" in page
+        assert learner.organisation.name not in page
+
+    def test_an_unknown_verification_link_is_not_found(self, client):
+        response = client.get(reverse("learning:certificate", args=[uuid.uuid4()]))
+        assert response.status_code == 404
+
+    def test_a_practitioner_cannot_open_someone_elses_completion(
+        self, client, learner, make_person, requirement
+    ):
+        other = make_person(Role.PRACTITIONER, organisation=learner.organisation)
+        completion = CompletionFactory(person=other, module=requirement.module)
+        client.force_login(learner.user)
+        response = client.get(
+            reverse("learning:completion_detail", args=[completion.pk])
+        )
+        assert response.status_code == 404
+
+    def test_a_supervisor_can_open_their_supervisees_completion(
+        self, client, learner, supervisor, requirement
+    ):
+        completion = CompletionFactory(person=learner, module=requirement.module)
+        client.force_login(supervisor.user)
+        response = client.get(
+            reverse("learning:completion_detail", args=[completion.pk])
+        )
+        assert response.status_code == 200
+        assert str(completion.verification_id) in response.content.decode()
+
+
+class TestTeamMatrix:
+    def test_a_practitioner_cannot_open_the_matrix(self, client, learner):
+        client.force_login(learner.user)
+        assert client.get(reverse("learning:team_matrix")).status_code == 403
+
+    def test_a_supervisor_sees_their_supervisees_but_nobody_else(
+        self, client, learner, supervisor, make_person, role, requirement, as_of
+    ):
+        stranger = make_person(Role.PRACTITIONER, job_role=role)
+        sync_training_status(as_of=as_of)
+        client.force_login(supervisor.user)
+        page = client.get(reverse("learning:team_matrix")).content.decode()
+        assert learner.full_name in page
+        assert stranger.full_name not in page
+        response = client.get(reverse("learning:person_training", args=[stranger.pk]))
+        assert response.status_code == 404
+
+    def test_filters_by_status_and_team(
+        self, client, learner, supervisor, make_person, role, requirement, as_of
+    ):
+        other_team = TeamFactory(organisation=supervisor.organisation)
+        done = make_person(
+            Role.PRACTITIONER,
+            job_role=role,
+            organisation=supervisor.organisation,
+            team=other_team,
+            supervisor=supervisor,
+        )
+        CompletionFactory(person=done, module=requirement.module, completed_on=as_of)
+        sync_training_status(as_of=as_of)
+        client.force_login(supervisor.user)
+        overdue = client.get(
+            reverse("learning:team_matrix"), {"status": "overdue"}
+        ).content.decode()
+        assert learner.full_name in overdue
+        assert done.full_name not in overdue
+        by_team = client.get(
+            reverse("learning:team_matrix"), {"team": other_team.pk}
+        ).content.decode()
+        assert done.full_name in by_team
+        assert learner.full_name not in by_team
+
+    def test_exports_as_csv_and_xlsx_with_a_status_per_cell(
+        self, client, learner, supervisor, requirement, as_of
+    ):
+        sync_training_status(as_of=as_of)
+        client.force_login(supervisor.user)
+        csv_response = client.get(reverse("learning:team_matrix_export", args=["csv"]))
+        text = b"".join(csv_response.streaming_content).decode()
+        assert requirement.module.title in text.splitlines()[0]
+        assert f"{learner.full_name}," in text
+        assert "Overdue since" in text
+        xlsx = client.get(reverse("learning:team_matrix_export", args=["xlsx"]))
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
+        assert learner.full_name in values
+
+    def test_the_matrix_runs_the_same_number_of_queries_with_ten_times_the_data(
+        self, client, supervisor, role, as_of
+    ):
+        def grow(people, requirements):
+            for _ in range(requirements):
+                RequirementFactory(job_roles=[role])
+            for _ in range(people):
+                StaffProfileFactory(
+                    job_role=role,
+                    organisation=supervisor.organisation,
+                    team=supervisor.team,
+                    supervisor=supervisor,
+                )
+            sync_training_status(as_of=as_of)
+
+        client.force_login(supervisor.user)
+        grow(2, 1)
+        client.get(reverse("learning:team_matrix"))
+        with CaptureQueriesContext(connection) as small:
+            client.get(reverse("learning:team_matrix"))
+        grow(18, 9)
+        with CaptureQueriesContext(connection) as large:
+            response = client.get(reverse("learning:team_matrix"))
+        assert "21 people" in response.content.decode()
+        assert len(large) == len(small)
+
+
+class TestManagerActions:
+    @pytest.fixture
+    def manager(self, make_person, learner):
+        return make_person(Role.PROVIDER_MANAGER, organisation=learner.organisation)
+
+    def test_a_manager_records_an_extension_and_the_matrix_shows_it(
+        self, client, manager, learner, requirement, as_of
+    ):
+        sync_training_status(as_of=as_of)
+        client.force_login(manager.user)
+        response = client.post(
+            reverse("learning:new_exception", args=[learner.pk]),
+            {
+                "requirement": requirement.pk,
+                "kind": "extension",
+                "reason": "sickness",
+                "until": (as_of + timedelta(days=60)).isoformat(),
+            },
+        )
+        assert response.status_code == 302
+        page = client.get(reverse("learning:team_matrix")).content.decode()
+        assert f"Extension until {day(as_of + timedelta(days=60))}" in page
+
+    def test_an_extension_before_the_deadline_is_refused_beside_the_date(
+        self, client, manager, learner, requirement, as_of
+    ):
+        CompletionFactory(
+            person=learner,
+            module=requirement.module,
+            completed_on=as_of - timedelta(days=100),
+        )
+        sync_training_status(as_of=as_of)
+        client.force_login(manager.user)
+        response = client.post(
+            reverse("learning:new_exception", args=[learner.pk]),
+            {
+                "requirement": requirement.pk,
+                "kind": "extension",
+                "reason": "sickness",
+                "until": (as_of + timedelta(days=60)).isoformat(),
+            },
+        )
+        assert response.status_code == 400
+        assert "after the current deadline" in response.content.decode()
+        assert not TrainingException.objects.exists()
+
+    def test_a_supervisor_cannot_record_exceptions(self, client, supervisor, learner):
+        client.force_login(supervisor.user)
+        response = client.get(reverse("learning:new_exception", args=[learner.pk]))
+        assert response.status_code == 403
+
+    def test_a_manager_cannot_reach_people_in_another_organisation(
+        self, client, manager, make_person
+    ):
+        outsider = make_person(Role.PRACTITIONER)
+        client.force_login(manager.user)
+        response = client.get(reverse("learning:new_exception", args=[outsider.pk]))
+        assert response.status_code == 404
+
+    def test_external_training_counts_once_the_manager_approves_it(
+        self, client, manager, learner, requirement, as_of
+    ):
+        sync_training_status(as_of=as_of)
+        client.force_login(manager.user)
+        client.post(
+            reverse("learning:new_external_training", args=[learner.pk]),
+            {
+                "module": requirement.module.pk,
+                "title": "Partnership CSE day",
+                "provider": "Safeguarding partnership",
+                "completed_on": (as_of - timedelta(days=5)).isoformat(),
+                "evidence_reference": "NSP-114",
+            },
+        )
+        assert not Completion.objects.exists()
+        record = learner.external_training.get()
+        client.post(reverse("learning:approve_external", args=[record.pk]))
+        assert Completion.objects.get().external == record
+
+
+class TestHomePanels:
+    def test_a_practitioner_sees_their_overdue_training_on_the_home_page(
+        self, client, learner, requirement, as_of
+    ):
+        sync_training_status(as_of=as_of)
+        client.force_login(learner.user)
+        page = client.get(reverse("home:dashboard")).content.decode()
+        assert "Your training" in page
+        assert requirement.module.title in page
+
+    def test_a_supervisor_sees_how_many_of_their_people_are_overdue(
+        self, client, learner, supervisor, requirement, as_of
+    ):
+        sync_training_status(as_of=as_of)
+        client.force_login(supervisor.user)
+        page = client.get(reverse("home:dashboard")).content.decode()
+        assert "1 overdue" in page
+        assert StaffProfile.objects.count() == 2
