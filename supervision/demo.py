@@ -1,0 +1,247 @@
+"""A year of demo supervision for the demo county: fictional, humane, case refs only.
+
+Deterministic (fixed seed, dates relative to ``as_of``) and idempotent: anyone who
+already has a session is left alone, so a second run adds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from supervision.models import (
+    SessionAction,
+    SessionAttendance,
+    SupervisionSession,
+)
+from supervision.rules import check_in_prompts
+from supervision.services import ensure_default_policies, sync_supervision_status
+from workforce.demo import SeededWorkforce
+from workforce.models import StaffProfile
+
+# Days since the last session, by the state we want someone to be in on ``as_of``.
+STATE_GAPS = {
+    "in_date": (3, 18),
+    "due_soon": (22, 27),
+    "overdue": (30, 40),
+    "escalated": (43, 54),
+    "escalated_twice": (57, 70),
+}
+# The supervisor's own team shows every state; everyone else is mostly in date.
+TEAM_PATTERN = [
+    "due_soon",  # practitioner
+    "in_date",
+    "in_date",
+    "overdue",
+    "escalated",
+    "escalated_twice",
+    "in_date",
+    "due_soon",
+    "in_date",
+    "overdue",
+    "in_date",
+]
+OTHERS = ["in_date"] * 7 + ["due_soon", "overdue", "escalated"]
+
+EXPERIENCES = [
+    "A joint visit with police to C-{ref} after a missing episode. The young person "
+    "talked for the first time about the older friends who pick them up.",
+    "Strategy meeting for C-{ref}. Agencies disagreed about the level of risk and the "
+    "discussion became tense.",
+    "Return-home interview for C-{ref}. The young person was guarded and left early.",
+    "A week of court preparation on C-{ref} alongside two new referrals.",
+    "Outreach session with C-{ref} went well: they asked to meet again next week.",
+]
+FEELINGS = [
+    "Felt unsettled afterwards and found the details coming back in the evening.",
+    "Frustrated at how slowly the disruption plan is moving; also some relief at "
+    "being heard by the panel.",
+    "Worried about getting it wrong. Tired, but glad of the team's support.",
+    "Calmer than last month. Proud of the relationship that is building.",
+]
+ANALYSIS = [
+    "We talked about how grooming makes young people protect the people harming them, "
+    "and why the lack of a disclosure is not a lack of risk.",
+    "We looked at where the pressure sits: workload, not the case itself.",
+    "Linked the frustration to feeling powerless about the multi-agency response.",
+]
+LEARNING = [
+    "Keep the contextual safeguarding map up to date before each strategy meeting.",
+    "It is all right to pause a visit and come back to it.",
+    "Name the emotional impact early rather than waiting for it to build.",
+]
+PLANS = [
+    "Book a debrief after the next court hearing. Protected time on Friday afternoon.",
+    "Share the disruption plan with the police lead. Take a full lunch break.",
+    "Review caseload at the next session; no new allocations this week.",
+]
+WELLBEING = [
+    "Sleep has been broken after late visits. Talked about switching-off routines and "
+    "the employee assistance line.",
+    "Feeling supported by the team; workload is heavy but manageable for now.",
+    "Some images from a recent case are staying with them. Agreed an extra session.",
+]
+DECISIONS = [
+    "C-{ref}: request a multi-agency child exploitation meeting this week.",
+    "C-{ref}: step up visits to weekly; share concerns about the address with police.",
+    "C-{ref}: close to the team after the agreed review; refer to youth service.",
+]
+
+
+def _text(rng: random.Random, options: list[str]) -> str:
+    return rng.choice(options).format(ref=rng.randint(1000, 1999))
+
+
+@transaction.atomic
+def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
+    """Create a year of sessions for everyone supervised in the demo county."""
+    ensure_default_policies()
+    rng = random.Random(2026)
+    people = sorted(
+        (p for p in workforce.people if p.supervisor_id and p.is_active_on(as_of)),
+        key=lambda p: p.pk,
+    )
+    already = set(
+        SessionAttendance.objects.filter(person__in=people).values_list(
+            "person_id", flat=True
+        )
+    )
+    supervisor = next(
+        (p for p in workforce.people if p.user.username == "supervisor"), None
+    )
+    practitioner = next(
+        (p for p in workforce.people if p.user.username == "practitioner"), None
+    )
+    team = [practitioner] + [
+        p for p in people if supervisor and p.supervisor_id == supervisor.pk
+    ]
+    team = list(dict.fromkeys(p for p in team if p is not None))
+    states = {p.pk: TEAM_PATTERN[i % len(TEAM_PATTERN)] for i, p in enumerate(team)}
+    supervisors = {
+        p.pk: p
+        for p in StaffProfile.objects.filter(pk__in={x.supervisor_id for x in people})
+    }
+    made = 0
+    for index, person in enumerate(people):
+        if person.pk in already:
+            continue
+        state = states.get(person.pk, OTHERS[index % len(OTHERS)])
+        low, high = STATE_GAPS[state]
+        last = as_of - timedelta(days=rng.randint(low, high))
+        interval = 14 if person.job_role.slug == "nqsw" else 28
+        first = max(person.started_in_role, as_of - timedelta(days=365))
+        dates = []
+        day = last
+        while day >= first:
+            dates.append(day)
+            day -= timedelta(days=interval + rng.randint(-3, 3))
+        heavy = person == practitioner or index % 9 == 4
+        for number, held_on in enumerate(sorted(dates)):
+            latest = held_on == last
+            _session(
+                rng,
+                supervisor=supervisors[person.supervisor_id],
+                person=person,
+                held_on=held_on,
+                # The practitioner's latest record waits for them to acknowledge.
+                acknowledged=not (latest and person == practitioner),
+                heavy=heavy and number >= len(dates) - 3,
+                open_action=latest,
+                as_of=as_of,
+            )
+            made += 1
+        if state == "in_date" and index % 4 == 0:
+            # A session held last week but still being written up.
+            _session(
+                rng,
+                supervisor=supervisors[person.supervisor_id],
+                person=person,
+                held_on=as_of - timedelta(days=1),
+                acknowledged=False,
+                heavy=False,
+                open_action=False,
+                as_of=as_of,
+                draft=True,
+            )
+    changed = sync_supervision_status(as_of=as_of)
+    return (
+        f"{made} sessions added for {len(people) - len(already)} people; "
+        f"{changed} status rows updated."
+    )
+
+
+def _session(
+    rng: random.Random,
+    *,
+    supervisor: StaffProfile,
+    person: StaffProfile,
+    held_on: date,
+    acknowledged: bool,
+    heavy: bool,
+    open_action: bool,
+    as_of: date,
+    draft: bool = False,
+) -> SupervisionSession:
+    finalised_at = timezone.make_aware(
+        timezone.datetime.combine(held_on, timezone.datetime.min.time())
+    ) + timedelta(hours=15)
+    session = SupervisionSession.objects.create(
+        supervisor=supervisor,
+        held_on=held_on,
+        duration_minutes=rng.choice([60, 75, 90, 90, 90]),
+        format=rng.choice(["one_to_one"] * 6 + ["debrief"]),
+        state="draft" if draft else "finalised",
+        finalised_at=None if draft else finalised_at,
+        finalised_by=None if draft else supervisor.user,
+        wellbeing_discussed=rng.random() < 0.85,
+        next_session_on=held_on + timedelta(days=28),
+        case_discussions=_text(rng, EXPERIENCES),
+        decisions=_text(rng, DECISIONS),
+        experience=_text(rng, EXPERIENCES),
+        feelings=_text(rng, FEELINGS),
+        analysis=_text(rng, ANALYSIS),
+        learning=_text(rng, LEARNING),
+        plan=_text(rng, PLANS),
+        wellbeing_notes=_text(rng, WELLBEING),
+    )
+    scores = (
+        (rng.randint(7, 9), rng.randint(2, 5), rng.randint(3, 6), rng.randint(2, 4))
+        if heavy
+        else (
+            rng.randint(2, 6),
+            rng.randint(5, 9),
+            rng.randint(6, 9),
+            rng.randint(4, 8),
+        )
+    )
+    SessionAttendance.objects.create(
+        session=session,
+        person=person,
+        caseload=rng.randint(9, 20),
+        impact_score=scores[0],
+        switching_off_score=scores[1],
+        support_score=scores[2],
+        workload_score=scores[3],
+        support_offered="extra_session,employee_assistance" if heavy else "",
+        support_prompt=check_in_prompts(
+            impact=scores[0],
+            switching_off=scores[1],
+            support=scores[2],
+            workload=scores[3],
+        ),
+        acknowledged_at=finalised_at + timedelta(days=2)
+        if acknowledged and not draft
+        else None,
+    )
+    if open_action or rng.random() < 0.3:
+        SessionAction.objects.create(
+            session=session,
+            owner=person,
+            description=_text(rng, PLANS),
+            due_on=held_on + timedelta(days=21),
+            done_on=None if open_action else min(held_on + timedelta(days=14), as_of),
+        )
+    return session

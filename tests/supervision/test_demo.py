@@ -1,0 +1,88 @@
+"""The demo: every state for the supervisor, and the browser flow end to end."""
+
+import pytest
+from django.urls import reverse
+
+from supervision import demo
+from supervision.models import SessionAttendance, SupervisionSession, SupervisionStatus
+from workforce.demo import seed_workforce
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(as_of):
+    workforce = seed_workforce(as_of=as_of)
+    summary = demo.seed(as_of=as_of, workforce=workforce)
+    people = {p.user.username: p for p in workforce.people}
+    return workforce, summary, people
+
+
+class TestDemo:
+    def test_the_supervisor_has_supervisees_in_every_state(self, seeded, as_of):
+        _, _, people = seeded
+
+        statuses = set(
+            SupervisionStatus.objects.with_status(as_of=as_of)
+            .filter(person__supervisor=people["supervisor"])
+            .values_list("status", flat=True)
+        )
+
+        assert {
+            "in_date",
+            "due_soon",
+            "overdue",
+            "escalated",
+            "escalated_twice",
+        } <= statuses
+
+    def test_a_second_run_adds_nothing(self, seeded, as_of):
+        workforce, _, _ = seeded
+        before = SupervisionSession.objects.count()
+
+        summary = demo.seed(as_of=as_of, workforce=workforce)
+
+        assert SupervisionSession.objects.count() == before
+        assert summary.startswith("0 sessions")
+
+    def test_the_supervisor_logs_a_session_and_the_practitioner_signs_it_off(
+        self, seeded, client, as_of
+    ):
+        _, _, people = seeded
+        practitioner = people["practitioner"]
+        client.force_login(people["supervisor"].user)
+        assert (
+            "Sam Patel"
+            in client.get(reverse("supervision:supervisor_dashboard")).content.decode()
+        )
+
+        client.post(
+            reverse("supervision:session_new"),
+            {
+                "supervisees": [practitioner.pk],
+                "held_on": as_of.isoformat(),
+                "duration_minutes": "90",
+                "format": "one_to_one",
+                "experience": "Talked through the week on C-1042.",
+            },
+        )
+        session = SupervisionSession.objects.filter(
+            supervisor=people["supervisor"]
+        ).first()
+        client.post(reverse("supervision:session_finalise", args=[session.pk]))
+        client.force_login(practitioner.user)
+        page = client.get(reverse("supervision:session_detail", args=[session.pk]))
+        client.post(reverse("supervision:sign_off", args=[session.pk, "acknowledge"]))
+        client.post(
+            reverse("supervision:sign_off", args=[session.pk, "reflection"]),
+            {"text": "Glad we made time for this."},
+        )
+
+        assert "Talked through the week on C-1042." in page.content.decode()
+        mine = SessionAttendance.objects.get(session=session, person=practitioner)
+        assert mine.acknowledged_at is not None
+        assert mine.supervisee_reflection == "Glad we made time for this."
+        assert (
+            SupervisionStatus.objects.get(person=practitioner).status_on(as_of).value
+            == "in_date"
+        )
