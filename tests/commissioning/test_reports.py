@@ -1,4 +1,4 @@
-"""The report figures on the hand-computed county (see tests/factories/commissioning)."""
+"""The report figures on the hand-computed county (tests/factories/commissioning)."""
 
 from datetime import date
 from decimal import Decimal
