@@ -7,3 +7,12 @@ from config.settings.test import *  # noqa: F403
 
 EMAIL_BACKEND = "tests.notifications.mail.RecordingBackend"
 NOTIFICATION_LEASE_SECONDS = int(os.environ.get("NOTIFICATION_LEASE_SECONDS", "600"))
+# The relay tests shorten Redis's redelivery of unacknowledged messages from an hour
+# to seconds, so a killed worker's task is seen to run again within the test.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(
+        os.environ.get("SUSTAIN_TEST_VISIBILITY_TIMEOUT", "3600")
+    ),
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
+}
