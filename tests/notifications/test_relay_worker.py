@@ -12,12 +12,12 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from notifications.models import Notification, NotificationStatus
-from notifications.services import DeliveryResult, deliver_pending
+from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.services import DeliveryResult, deliver_pending, enqueue
 from notifications.tasks import deliver_pending_task
 from tests.factories.notifications import NotificationFactory
 from tests.notifications.conftest import wait_for
@@ -179,3 +179,39 @@ class TestWorkerKilledMidTask:
         assert not Notification.objects.undelivered().exists()
         killed_task = received_task_ids(first.output())
         assert killed_task and killed_task <= received_task_ids(second.output())
+
+
+class TestConcurrentEnqueue:
+    def test_two_requests_writing_the_same_notification_at_once_write_one(
+        self, make_person
+    ):
+        person = make_person()
+        start = threading.Barrier(2)
+        outcomes: list[object] = []
+
+        def write() -> None:
+            start.wait()
+            try:
+                with transaction.atomic():
+                    outcomes.append(
+                        enqueue(
+                            recipient=person.user,
+                            kind=NotificationKind.SUPERVISION_OVERDUE,
+                            subject_person=person,
+                            key_date=date(2026, 3, 1),
+                            context={},
+                        )
+                    )
+            except Exception as error:
+                outcomes.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=write) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+        assert Notification.objects.count() == 1
+        assert sorted(outcome is None for outcome in outcomes) == [False, True]
