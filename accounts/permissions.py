@@ -37,6 +37,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "wagtaildocs.add_document",
         "wagtaildocs.change_document",
         "wagtaildocs.choose_document",
+        # Module feedback and statistics reports (page rights come from the loader).
+        "learning.view_feedback",
     ],
     Role.PLATFORM_ADMIN: [
         "wagtailadmin.access_admin",
@@ -46,5 +48,11 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.view_user",
         *_crud("workforce", *WORKFORCE_MODELS),
         *_crud("supervision", "supervisionpolicy", "policystage"),
+        *_crud("learning", "requirement"),
+        # Learner records are evidence: admins read them, services write them.
+        "learning.view_completion",
+        "learning.view_trainingexception",
+        "learning.view_externaltraining",
+        "learning.view_feedback",
     ],
 }

@@ -102,6 +102,9 @@ class ModulePage(Page):
         help_text="Learners see the explanations only after they submit.",
     )
     pass_mark_percent = models.PositiveSmallIntegerField(default=80)
+    # Set by ``load_training_content``: a module whose source file is unchanged is
+    # left alone, so reloading never makes a new revision or undoes an editor's work.
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     parent_page_types = ["learning.TrainingCatalogPage"]
     subpage_types: list[str] = []

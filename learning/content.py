@@ -1,0 +1,251 @@
+"""Load the written modules into Wagtail, and set up the editorial workflow.
+
+``load_training_content`` and the demo seed call :func:`load_training_content`.
+It is idempotent: a module whose source file has not changed is left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.models import (
+    GroupApprovalTask,
+    GroupPagePermission,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
+
+from accounts.roles import Role
+from learning.models import ModulePage, TrainingCatalogPage
+
+MODULES_DIR = Path(__file__).resolve().parent / "content" / "modules"
+BLOCK_TYPES = {
+    "rich_text",
+    "key_message",
+    "case_study",
+    "quote",
+    "reflection_prompt",
+    "further_reading",
+    "video",
+}
+WORKFLOW_NAME = "Sense check before publishing"
+TASK_NAME = "Sense check"
+EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")
+ID_NAMESPACE = uuid.UUID("8c0c7f0e-6a4e-4b0c-9d59-2f1f5a2e7a10")
+
+
+class ContentError(ValueError):
+    """A module file that does not follow the schema; the message names the file."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    created: int
+    updated: int
+    unchanged: int
+
+    def summary(self) -> str:
+        return (
+            f"{self.created} modules created, {self.updated} updated, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+def _block_id(*parts: object) -> str:
+    return str(uuid.uuid5(ID_NAMESPACE, ":".join(str(p) for p in parts)))
+
+
+def _block_value(block: dict[str, Any], where: str) -> tuple[str, Any]:
+    kind = block.get("type")
+    if kind not in BLOCK_TYPES:
+        raise ContentError(f"{where}: unknown block type {kind!r}")
+    try:
+        if kind == "rich_text":
+            return kind, block["html"]
+        if kind == "key_message":
+            return kind, {"text": block["text"]}
+        if kind == "case_study":
+            return kind, {
+                "title": block["title"],
+                "scenario": block["scenario"],
+                "questions": list(block.get("questions", [])),
+            }
+        if kind == "quote":
+            return kind, {
+                "text": block["text"],
+                "attribution": block.get("attribution", ""),
+            }
+        if kind == "reflection_prompt":
+            return kind, {"prompt": block["prompt"]}
+        if kind == "video":
+            return kind, {
+                "video": block["url"],
+                "title": block["title"],
+                "transcript": block["transcript"],
+            }
+        return kind, {
+            "items": [
+                {
+                    "citation": item["citation"],
+                    "note": item.get("note", ""),
+                    "url": item.get("url", ""),
+                }
+                for item in block["items"]
+            ]
+        }
+    except (KeyError, TypeError) as error:
+        raise ContentError(f"{where}: {kind} block is missing {error}") from None
+
+
+def parse_module(source: dict[str, Any], name: str) -> dict[str, Any]:
+    """Turn one module file into page field values; raise ContentError if malformed."""
+    required = (
+        "slug",
+        "title",
+        "summary",
+        "learning_outcomes",
+        "audience",
+        "estimated_minutes",
+        "content_version",
+        "sections",
+        "knowledge_check",
+    )
+    missing = [key for key in required if key not in source]
+    if missing:
+        raise ContentError(f"{name}: missing {', '.join(missing)}")
+    slug = source["slug"]
+    body = []
+    for s, section in enumerate(source["sections"], start=1):
+        content = []
+        for b, block in enumerate(section.get("blocks", []), start=1):
+            kind, value = _block_value(block, f"{name} section {s} block {b}")
+            content.append({"type": kind, "value": value, "id": _block_id(slug, s, b)})
+        body.append(
+            {
+                "type": "section",
+                "value": {"heading": section["heading"], "content": content},
+                "id": _block_id(slug, s),
+            }
+        )
+    check = source["knowledge_check"]
+    questions = []
+    for q, question in enumerate(check.get("questions", []), start=1):
+        options = question.get("options", [])
+        correct = sum(1 for option in options if option.get("correct"))
+        if question.get("kind") not in ("single", "multiple") or len(options) < 2:
+            raise ContentError(f"{name} question {q}: needs a kind and two options")
+        if correct == 0 or (question["kind"] == "single" and correct != 1):
+            raise ContentError(f"{name} question {q}: the right answers do not fit")
+        questions.append(
+            {
+                "type": "question",
+                "value": {
+                    "text": question["text"],
+                    "kind": question["kind"],
+                    "options": [
+                        {"text": o["text"], "correct": bool(o.get("correct"))}
+                        for o in options
+                    ],
+                    "explanation": question.get("explanation", ""),
+                },
+                # Stable per question text, so statistics survive a reload.
+                "id": _block_id(slug, "question", question["text"]),
+            }
+        )
+    if not questions:
+        raise ContentError(f"{name}: the knowledge check has no questions")
+    return {
+        "slug": slug,
+        "title": source["title"],
+        "summary": source["summary"],
+        "learning_outcomes": "\n".join(source["learning_outcomes"]),
+        "audience": source["audience"][:300],
+        "estimated_minutes": int(source["estimated_minutes"]),
+        "content_version": int(source["content_version"]),
+        "pass_mark_percent": int(check.get("pass_mark_percent", 80)),
+        "body": body,
+        "knowledge_check": questions,
+    }
+
+
+def ensure_catalogue() -> TrainingCatalogPage:
+    """Return the catalogue at /training/, making it under the site root if missing."""
+    existing = TrainingCatalogPage.objects.first()
+    if existing is not None:
+        return existing
+    site = Site.objects.filter(is_default_site=True).first()
+    root = site.root_page if site else Page.get_first_root_node()
+    page = TrainingCatalogPage(
+        title="Training",
+        slug="training",
+        introduction="Rolling training for everyone who works with young people "
+        "at risk of, or experiencing, child sexual exploitation.",
+    )
+    root.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def ensure_editorial_setup(catalogue: TrainingCatalogPage) -> None:
+    """Give content editors the catalogue, behind a 'sense check' review step."""
+    editors, _ = Group.objects.get_or_create(name=Role.CONTENT_EDITOR.value)
+    for codename in EDITOR_PAGE_PERMISSIONS:
+        permission = Permission.objects.get(
+            content_type__app_label="wagtailcore", codename=codename
+        )
+        GroupPagePermission.objects.get_or_create(
+            group=editors, page=catalogue, permission=permission
+        )
+    workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
+    task = GroupApprovalTask.objects.filter(name=TASK_NAME).first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name=TASK_NAME)
+        task.groups.set([editors])
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, sort_order=0)
+    WorkflowPage.objects.get_or_create(page=catalogue, defaults={"workflow": workflow})
+
+
+@transaction.atomic
+def load_training_content(directory: Path = MODULES_DIR) -> LoadResult:
+    """Create or update the catalogue and every module file in ``directory``."""
+    catalogue = ensure_catalogue()
+    ensure_editorial_setup(catalogue)
+    created = updated = unchanged = 0
+    for path in sorted(directory.glob("*.json")):
+        raw = path.read_bytes()
+        try:
+            source = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ContentError(f"{path.name}: not valid JSON ({error})") from None
+        fields = parse_module(source, path.name)
+        digest = hashlib.sha256(raw).hexdigest()
+        page = (
+            ModulePage.objects.child_of(catalogue).filter(slug=fields["slug"]).first()
+        )
+        if page is not None and page.source_hash == digest:
+            unchanged += 1
+            continue
+        if page is None:
+            page = ModulePage(**fields, source_hash=digest)
+            catalogue.add_child(instance=page)
+            created += 1
+        else:
+            fields["content_version"] = max(
+                fields["content_version"], page.content_version
+            )
+            for name, value in fields.items():
+                setattr(page, name, value)
+            page.source_hash = digest
+            updated += 1
+        page.save_revision().publish()
+    return LoadResult(created=created, updated=updated, unchanged=unchanged)

@@ -1,0 +1,161 @@
+"""Wagtail reports for content editors: learner feedback and module statistics."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from django.db.models import Avg, Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.reports import ReportView
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from learning.models import Attempt, Completion, Feedback, ModulePage
+
+NO_DATA = "No data yet"
+# Editors who may read feedback may read the statistics too.
+REPORT_POLICY = ModelPermissionPolicy(Feedback)
+
+
+class FeedbackReportView(ReportView):
+    """List practitioners' ratings and comments, newest first (no names shown)."""
+
+    page_title = "Module feedback"
+    header_icon = "comment"
+    index_url_name = "learning_reports:feedback"
+    index_results_url_name = "learning_reports:feedback_results"
+    permission_policy = REPORT_POLICY
+    permission_required = "view"
+    columns = [
+        Column("module", label="Module", accessor="completion.module.title"),
+        Column("rating", label="Rating (1 to 5)"),
+        Column("comment", label="Comment"),
+        Column("given_at", label="Given on", accessor="given_at"),
+    ]
+    list_export = ["completion.module.title", "rating", "comment", "given_at"]
+    export_headings = {
+        "completion.module.title": "Module",
+        "rating": "Rating",
+        "comment": "Comment",
+        "given_at": "Given at",
+    }
+
+    def get_filename(self) -> str:
+        return "module-feedback"
+
+    def get_queryset(self) -> Any:
+        return Feedback.objects.select_related("completion__module").order_by(
+            "-given_at"
+        )
+
+
+def _count(model: type, **condition: Any) -> Coalesce:
+    subquery = (
+        model.objects.filter(module=OuterRef("pk"), **condition)
+        .order_by()
+        .values("module")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
+
+
+class ModuleStatisticsReportView(ReportView):
+    """Show completions, pass rate, average score and the most-missed questions."""
+
+    page_title = "Module statistics"
+    header_icon = "table"
+    index_url_name = "learning_reports:statistics"
+    index_results_url_name = "learning_reports:statistics_results"
+    permission_policy = REPORT_POLICY
+    permission_required = "view"
+    columns = [
+        Column("title", label="Module"),
+        Column("completions_count", label="Completions"),
+        Column("attempts_count", label="Attempts"),
+        Column("pass_rate", label="Pass rate (%)"),
+        Column("average_score", label="Average score (%)"),
+        Column("average_rating", label="Average rating"),
+        Column("most_missed", label="Most-missed questions"),
+    ]
+    list_export = [
+        "title",
+        "completions_count",
+        "attempts_count",
+        "pass_rate",
+        "average_score",
+        "average_rating",
+        "most_missed",
+    ]
+
+    def get_filename(self) -> str:
+        return "module-statistics"
+
+    def get_queryset(self) -> Any:
+        score = (
+            Attempt.objects.filter(module=OuterRef("pk"))
+            .order_by()
+            .values("module")
+            .annotate(a=Avg("score_percent"))
+            .values("a")
+        )
+        rating = (
+            Feedback.objects.filter(completion__module=OuterRef("pk"))
+            .order_by()
+            .values("completion__module")
+            .annotate(a=Avg("rating"))
+            .values("a")
+        )
+        return ModulePage.objects.annotate(
+            completions_count=_count(Completion),
+            attempts_count=_count(Attempt),
+            passed_count=_count(Attempt, passed=True),
+            average_score_raw=Subquery(score),
+            average_rating_raw=Subquery(rating),
+        ).order_by("title")
+
+    def decorate_paginated_queryset(self, object_list: Any) -> Any:
+        modules = list(object_list)
+        missed: dict[int, Counter[str]] = defaultdict(Counter)
+        for module_id, ids in Attempt.objects.filter(module__in=modules).values_list(
+            "module_id", "missed_question_ids"
+        ):
+            missed[module_id].update(ids)
+        for module in modules:
+            attempts = module.attempts_count
+            module.pass_rate = (
+                round(100 * module.passed_count / attempts) if attempts else NO_DATA
+            )
+            module.average_score = (
+                round(module.average_score_raw)
+                if module.average_score_raw is not None
+                else NO_DATA
+            )
+            module.average_rating = (
+                round(module.average_rating_raw, 1)
+                if module.average_rating_raw is not None
+                else NO_DATA
+            )
+            texts = {q.id: q.text for q in module.questions()}
+            top = missed[module.pk].most_common(3)
+            module.most_missed = (
+                "; ".join(
+                    f"{texts.get(qid, 'A question since removed')} ({n})"
+                    for qid, n in top
+                )
+                or NO_DATA
+            )
+        return modules
+
+
+def has_report_access(user: Any) -> bool:
+    """Say whether the user may read the learning reports."""
+    return REPORT_POLICY.user_has_permission(user, "view")
+
+
+__all__ = [
+    "FeedbackReportView",
+    "ModuleStatisticsReportView",
+    "has_report_access",
+]
