@@ -4,13 +4,22 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from commissioning.reports.common import Table
 
 register = template.Library()
 
 SUPPRESSED = "suppressed"
+# Fixed markup, no user data in it.
+SUPPRESSED_HTML = mark_safe(
+    '<strong class="govuk-tag govuk-tag--grey">Suppressed</strong>'
+    '<span class="govuk-visually-hidden"> (group under 5)</span>'
+)
+NO_FIGURE_HTML = mark_safe(
+    '<span aria-hidden="true">&ndash;</span>'
+    '<span class="govuk-visually-hidden">No figure</span>'
+)
 
 
 @register.simple_tag
@@ -23,15 +32,9 @@ def cells(table: Table, row: dict[str, Any]) -> list[dict[str, Any]]:
 def show(value: Any, key: str = "") -> str:
     """Show a figure: a dash for none, a percent sign for percentages."""
     if value is SUPPRESSED or value == SUPPRESSED:
-        return format_html(
-            '<strong class="govuk-tag govuk-tag--grey">Suppressed</strong>'
-            '<span class="govuk-visually-hidden"> (group under 5)</span>'
-        )
+        return SUPPRESSED_HTML
     if value is None or value == "":
-        return format_html(
-            '<span aria-hidden="true">&ndash;</span>'
-            '<span class="govuk-visually-hidden">No figure</span>'
-        )
+        return NO_FIGURE_HTML
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, Decimal) and key.startswith("pct"):
