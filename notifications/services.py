@@ -15,6 +15,7 @@ import contextlib
 import logging
 import random
 import smtplib
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -113,17 +114,22 @@ def enqueue_many(
     may include it, but nothing is written twice).
     """
     now = now or timezone.now()
-    rows = {_key(row): row for row in (_build(r, now=now) for r in requests)}
-    if not rows:
+    wanted = {_request_key(request): request for request in requests}
+    if not wanted:
         return 0
     existing = set(
         Notification.objects.filter(
-            recipient_id__in={key[0] for key in rows},
-            kind__in={key[1] for key in rows},
-            key_date__in={key[3] for key in rows},
+            recipient_id__in={key[0] for key in wanted},
+            kind__in={key[1] for key in wanted},
+            key_date__in={key[3] for key in wanted},
         ).values_list("recipient_id", "kind", "subject_person_id", "key_date")
     )
-    new_rows = [row for key, row in rows.items() if key not in existing]
+    # Render only what is new: a second sweep on the same day renders nothing.
+    new_rows = [
+        _build(request, now=now)
+        for key, request in wanted.items()
+        if key not in existing
+    ]
     Notification.objects.bulk_create(new_rows, batch_size=500, ignore_conflicts=True)
     return len(new_rows)
 
@@ -132,6 +138,7 @@ def deliver_pending(
     *,
     now: datetime,
     batch_size: int = 100,
+    max_seconds: float | None = None,
     lease_seconds: int | None = None,
 ) -> DeliveryResult:
     """Send the notifications due at ``now``, each at most once, and record the result.
@@ -141,28 +148,33 @@ def deliver_pending(
     the row back with exponential backoff and jitter; after ``MAX_ATTEMPTS`` it is
     marked failed. Two relays never claim the same row: PostgreSQL skips rows another
     relay has locked, and SQLite's IMMEDIATE transactions run the claims one at a time.
+
+    With ``max_seconds``, it keeps claiming batches until the outbox has nothing due
+    or that many seconds have passed, so a large backlog clears in one tick.
     """
     if lease_seconds is None:
         lease_seconds = getattr(
             settings, "NOTIFICATION_LEASE_SECONDS", DEFAULT_LEASE_SECONDS
         )
-    claimed = _claim(
-        now=now,
-        batch_size=batch_size,
-        lease_until=now + timedelta(seconds=lease_seconds),
-    )
-    if not claimed:
-        return DeliveryResult()
+    lease_until = now + timedelta(seconds=lease_seconds)
+    deadline = time.monotonic() + max_seconds if max_seconds is not None else None
     sent = failed = retried = 0
-    mail = get_connection(fail_silently=False)
-    try:
-        for row in claimed:
-            outcome = _send_one(row, mail=mail, now=now)
-            sent += outcome == NotificationStatus.SENT
-            failed += outcome == NotificationStatus.FAILED
-            retried += outcome == NotificationStatus.PENDING
-    finally:
-        _close_quietly(mail)
+    while True:
+        claimed = _claim(now=now, batch_size=batch_size, lease_until=lease_until)
+        mail = get_connection(fail_silently=False)
+        try:
+            for row in claimed:
+                outcome = _send_one(row, mail=mail, now=now)
+                sent += outcome == NotificationStatus.SENT
+                failed += outcome == NotificationStatus.FAILED
+                retried += outcome == NotificationStatus.PENDING
+        finally:
+            _close_quietly(mail)
+        # Rows put back for a retry are due after ``now``, so this loop ends.
+        if len(claimed) < batch_size or deadline is None:
+            break
+        if time.monotonic() >= deadline:
+            break
     return DeliveryResult(sent=sent, failed=failed, retried=retried)
 
 
@@ -218,8 +230,14 @@ def _build(request: NotificationRequest, *, now: datetime) -> Notification:
     )
 
 
-def _key(row: Notification) -> tuple[int, str, int | None, date]:
-    return (row.recipient_id, row.kind, row.subject_person_id, row.key_date)
+def _request_key(request: NotificationRequest) -> tuple[int, str, int | None, date]:
+    person = request.subject_person
+    return (
+        request.recipient.pk,
+        str(request.kind),
+        person.pk if person else None,
+        request.key_date,
+    )
 
 
 def _exists(row: Notification) -> bool:

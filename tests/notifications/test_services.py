@@ -243,6 +243,25 @@ class TestDeliverPending:
         assert Notification.objects.get(pk=oldest.pk).status == "sent"
         assert Notification.objects.undelivered().count() == 3
 
+    def test_given_time_it_clears_a_backlog_batch_after_batch(self):
+        NotificationFactory.create_batch(7)
+
+        result = deliver_pending(now=NOW, batch_size=2, max_seconds=60)
+
+        assert result.sent == 7
+        assert not Notification.objects.undelivered().exists()
+
+    def test_rows_put_back_for_a_retry_are_not_tried_again_in_the_same_run(
+        self, settings
+    ):
+        settings.EMAIL_BACKEND = "tests.notifications.mail.FlakyBackend"
+        FlakyBackend.sent, FlakyBackend.failures_left = [], 3
+        NotificationFactory.create_batch(3)
+
+        result = deliver_pending(now=NOW, batch_size=1, max_seconds=60)
+
+        assert result == DeliveryResult(retried=3)
+
     def test_a_row_leased_to_a_live_relay_is_left_alone(self):
         row = NotificationFactory(
             status=NotificationStatus.SENDING,
