@@ -225,7 +225,10 @@ def group_cells(group: Group, level: Level) -> dict[str, Any]:
 
 def is_empty_no_team(scope: ReportScope, group: Group, found: object) -> bool:
     """Say whether a row is the "no team" row of a team report with nothing in it."""
-    return scope.level is Level.TEAM and group.team_id is None and not found
+    if scope.level is not Level.TEAM or group.team_id is not None:
+        return False
+    figures = found.values() if isinstance(found, dict) else [found]
+    return not any(value for value in figures if not isinstance(value, str))
 
 
 def by_key(rows: Iterable[dict[str, Any]], field_name: str) -> dict[Any, dict]:
