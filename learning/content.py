@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import (
     GroupApprovalTask,
     GroupPagePermission,
+    Locale,
     Page,
     Site,
     Workflow,
@@ -184,7 +187,20 @@ def ensure_catalogue() -> TrainingCatalogPage:
     if existing is not None:
         return existing
     site = Site.objects.filter(is_default_site=True).first()
-    root = site.root_page if site else Page.get_first_root_node()
+    if site is not None:
+        root = site.root_page
+    else:
+        # A flushed database has no page tree: rebuild Wagtail's root and home page.
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
+        tree_root = Page.get_first_root_node() or Page.add_root(
+            instance=Page(title="Root", slug="root")
+        )
+        root = tree_root.add_child(instance=Page(title="Sustain", slug="home"))
+        Site.objects.create(
+            hostname="localhost", port=80, root_page=root, is_default_site=True
+        )
     page = TrainingCatalogPage(
         title="Training",
         slug="training",

@@ -70,7 +70,7 @@ class TestLoadTrainingContent:
 
     def test_a_malformed_file_is_refused_naming_the_file(self, tmp_path):
         (tmp_path / "broken.json").write_text(json.dumps({"slug": "x"}))
-        with pytest.raises(ContentError, match="broken.json: missing"):
+        with pytest.raises(ContentError, match=r"broken\.json: missing"):
             load_training_content(tmp_path)
 
     def test_content_editors_can_edit_the_catalogue_behind_a_sense_check(self):
