@@ -1,5 +1,8 @@
 """The blocks a module's sections are built from, each saying what it is for."""
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from wagtail import blocks
 from wagtail.embeds.blocks import EmbedBlock
 
@@ -192,9 +195,8 @@ class QuestionBlock(blocks.StructBlock):
             "explanation": "Exploitation is abuse; consent does not arise.",
         }
 
-    def clean(self, value):  # type: ignore[no-untyped-def]
-        from django.core.exceptions import ValidationError
-
+    def clean(self, value: Any) -> Any:
+        """Refuse a question whose ticked answers do not fit its kind."""
         value = super().clean(value)
         correct = sum(1 for option in value["options"] if option["correct"])
         if correct == 0:

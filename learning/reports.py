@@ -50,7 +50,7 @@ class FeedbackReportView(ReportView):
         )
 
 
-def _count(model: type, **condition: Any) -> Coalesce:
+def _count(model: Any, **condition: Any) -> Coalesce:
     subquery = (
         model.objects.filter(module=OuterRef("pk"), **condition)
         .order_by()

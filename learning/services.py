@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -62,6 +62,17 @@ class InvalidExternalTraining(LearningError):
     """External training that cannot be recorded or approved."""
 
 
+class PersonFacts(TypedDict):
+    """What the rules read about a person (one ``values()`` row)."""
+
+    id: int
+    job_role_id: int
+    organisation_id: int
+    started_in_role: date
+    left_on: date | None
+    long_term_absence_from: date | None
+
+
 @dataclass(frozen=True)
 class MarkedAttempt:
     attempt: Attempt
@@ -73,7 +84,7 @@ class MarkedAttempt:
 
 
 def _desired_rows(
-    people: Sequence[Mapping[str, object]],
+    people: Sequence[PersonFacts],
     requirements: Sequence[Requirement],
     roles_of: Mapping[int, set[int]],
     orgs_of: Mapping[int, set[int]],
@@ -116,15 +127,15 @@ def _desired_rows(
                 None,
             )
             kind, until = "", None
-            exception = exceptions.get(key)
-            if exception is not None:
-                kind, until = exception.kind, exception.until
+            latest_exception = exceptions.get(key)
+            if latest_exception is not None:
+                kind, until = latest_exception.kind, latest_exception.until
             absence_from = person["long_term_absence_from"]
             if absence_from is not None and absence_from <= as_of and not kind:
                 kind = ExceptionKind.LONG_TERM_ABSENCE
             desired[key] = status_dates(
                 first_due=first_due_on(
-                    started_in_role=person["started_in_role"],  # type: ignore[arg-type]
+                    started_in_role=person["started_in_role"],
                     effective_from=requirement.effective_from,
                     initial_due_days=requirement.initial_due_days,
                 ),
@@ -163,7 +174,7 @@ def sync_training_status(
     changed = 0
     last_pk = 0
     while True:
-        chunk = list(
+        chunk: list[PersonFacts] = list(
             people_qs.filter(pk__gt=last_pk).values(
                 "id",
                 "job_role_id",

@@ -12,11 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -354,10 +356,12 @@ class _Echo:
 
 
 @login_required
-def team_matrix_export(request: HttpRequest, file_format: str) -> HttpResponse:
+def team_matrix_export(request: HttpRequest, file_format: str) -> HttpResponseBase:
     """Export the team matrix, with the same filters, as CSV or XLSX."""
     if not has_role(request.user, *MATRIX_ROLES):
         raise PermissionDenied
+    if file_format not in ("csv", "xlsx"):
+        raise Http404("Download as csv or xlsx.")
     as_of = today()
     matrix = queries.team_matrix(
         request.user,
@@ -365,6 +369,7 @@ def team_matrix_export(request: HttpRequest, file_format: str) -> HttpResponse:
         **_matrix_filters(request),  # type: ignore[arg-type]
     )
     filename = f"team-training-{as_of.isoformat()}"
+    response: HttpResponseBase
     if file_format == "csv":
         writer = csv.writer(_Echo())
         response = StreamingHttpResponse(

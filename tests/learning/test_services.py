@@ -436,3 +436,14 @@ class TestExternalTraining:
                 recorded_by=UserFactory(),
                 as_of=as_of,
             )
+
+
+class TestSyncTask:
+    def test_the_task_repairs_rows_and_a_second_run_reports_nothing(
+        self, person, requirement, as_of
+    ):
+        from learning.tasks import sync_training_status_task
+
+        TrainingStatus.objects.all().delete()
+        assert sync_training_status_task(as_of=as_of.isoformat()) == 1
+        assert sync_training_status_task(as_of=as_of.isoformat()) == 0

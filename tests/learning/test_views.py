@@ -337,6 +337,11 @@ class TestTeamMatrix:
         values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
         assert learner.full_name in values
 
+    def test_an_unknown_export_format_is_not_found(self, client, supervisor):
+        client.force_login(supervisor.user)
+        response = client.get(reverse("learning:team_matrix_export", args=["pdf"]))
+        assert response.status_code == 404
+
     def test_the_matrix_runs_the_same_number_of_queries_with_ten_times_the_data(
         self, client, supervisor, role, as_of
     ):
