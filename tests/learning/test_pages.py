@@ -1,9 +1,16 @@
 """Where pages may live, what search sees, and how a material change is versioned."""
 
 import pytest
+from django.urls import reverse
 from wagtail.models import Page, Site
+from wagtail.test.utils.form_data import (
+    nested_form_data,
+    querydict_from_html,
+    streamfield,
+)
 
 from learning.models import ModulePage, ModulePageForm, TrainingCatalogPage
+from tests.factories import UserFactory
 from tests.factories.learning import catalogue, make_module
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +80,36 @@ class TestMaterialChange:
         page = make_module(content_version=3)
         form = self.form_for(page, material_change=False)
         assert form.save(commit=False).content_version == 3
+
+
+class TestPublishingAMaterialChange:
+    def publish(self, client, page, *, material):
+        url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+        data = querydict_from_html(
+            client.get(url).content.decode(), form_id="page-edit-form"
+        )
+        data = data.copy()
+        # The stream editors are drawn by JavaScript; send them as empty streams.
+        data.update(
+            nested_form_data(
+                {"body": streamfield([]), "knowledge_check": streamfield([])}
+            )
+        )
+        if material:
+            data["material_change"] = "on"
+        else:
+            data.pop("material_change", None)
+        data["action-publish"] = "action-publish"
+        response = client.post(url, data)
+        assert response.status_code == 302, response.content.decode()[:500]
+        page.refresh_from_db()
+        return page
+
+    def test_an_editor_publishing_a_material_change_raises_the_live_version(
+        self, client
+    ):
+        page = make_module(content_version=2)
+        client.force_login(UserFactory(is_superuser=True, is_staff=True))
+        assert self.publish(client, page, material=True).content_version == 3
+        assert self.publish(client, page, material=False).content_version == 3
+        assert page.live_revision.as_object().content_version == 3
