@@ -281,6 +281,18 @@ class TestSyncTrainingStatus:
         requirement.job_roles.add(police)
         assert TrainingStatus.objects.filter(person=officer).exists()
 
+    def test_long_term_absence_on_the_staff_record_pauses_the_requirement(
+        self, person, requirement, as_of
+    ):
+        person.long_term_absence_from = date(2026, 2, 1)
+        person.save()
+        sync_training_status(person_ids=[person.pk], as_of=as_of)
+        assert status_of(person, requirement, as_of) == Status.LONG_TERM_ABSENCE
+        person.long_term_absence_from = None
+        person.save()
+        sync_training_status(person_ids=[person.pk], as_of=as_of)
+        assert status_of(person, requirement, as_of) == Status.OVERDUE
+
     def test_a_role_change_signal_moves_the_person_to_the_new_requirements(
         self, person, requirement, as_of
     ):
