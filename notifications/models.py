@@ -176,3 +176,120 @@ class SweepRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} sweep on {self.date}: {self.status}"
+
+
+class SweepChunk(models.Model):
+    """One bounded slice of a daily sweep: the people with ids in [lo, hi].
+
+    ``done_at`` is set in the same transaction as the chunk's changes, so a chunk
+    whose worker died has no ``done_at`` and nothing committed: it simply runs again.
+    """
+
+    date = models.DateField()
+    lo = models.BigIntegerField()
+    hi = models.BigIntegerField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["date", "lo"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "lo"], name="sweep_chunk_once_per_date_and_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(lo__lte=models.F("hi")), name="sweep_chunk_lo_not_after_hi"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "done" if self.done_at else "to do"
+        return f"Sweep of {self.date}, people {self.lo}-{self.hi}: {state}"
+
+
+class FlagKind(models.TextChoices):
+    TRAINING = "training", "Training"
+    SUPERVISION = "supervision", "Supervision"
+
+
+class FlagLevel(models.TextChoices):
+    OVERDUE = "overdue", "Overdue"
+    ESCALATED = "escalated", "Escalated"
+    ESCALATED_TWICE = "escalated_twice", "Escalated twice"
+
+
+class FlagQuerySet(models.QuerySet["Flag"]):
+    def for_user(self, user: models.Model) -> FlagQuerySet:
+        """Keep flags on people this user may see by name."""
+        from workforce.models import StaffProfile
+
+        return self.filter(person__in=StaffProfile.objects.for_user(user))
+
+    def open(self) -> FlagQuerySet:
+        """Keep flags not yet closed."""
+        return self.filter(closed_on__isnull=True)
+
+    def escalated(self) -> FlagQuerySet:
+        """Keep flags escalated at least once."""
+        return self.filter(level__in=[FlagLevel.ESCALATED, FlagLevel.ESCALATED_TWICE])
+
+
+class Flag(models.Model):
+    """Someone is overdue: opened by the daily sweep, escalated, closed when back
+    in date. Training flags name the requirement; supervision flags do not."""
+
+    person = models.ForeignKey(
+        "workforce.StaffProfile", on_delete=models.CASCADE, related_name="flags"
+    )
+    kind = models.CharField(max_length=12, choices=FlagKind.choices)
+    requirement = models.ForeignKey(
+        "learning.Requirement",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="flags",
+    )
+    level = models.CharField(
+        max_length=16, choices=FlagLevel.choices, default=FlagLevel.OVERDUE
+    )
+    deadline = models.DateField(help_text="The date the person became due.")
+    opened_on = models.DateField()
+    escalated_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        constraints = [
+            # One open flag per person, kind and requirement. Coalesce so that the
+            # supervision flag (no requirement) dedupes too, on SQLite as well.
+            models.UniqueConstraint(
+                "person",
+                "kind",
+                Coalesce(
+                    "requirement", Value(0), output_field=models.BigIntegerField()
+                ),
+                condition=Q(closed_on__isnull=True),
+                name="flag_one_open_per_person_kind_requirement",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="supervision", requirement__isnull=True)
+                | Q(kind="training", requirement__isnull=False),
+                name="flag_requirement_only_for_training",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["person"],
+                condition=Q(closed_on__isnull=True),
+                name="flag_open_by_person_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_level_display().lower()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None

@@ -1,12 +1,23 @@
-"""The relay, as a Celery task: thin, so ``run_scheduler`` can run it without Redis."""
+"""The relay and the daily sweep, as Celery tasks: thin, so ``run_scheduler`` can
+run them without Redis."""
 
+import datetime
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
 from notifications.services import deliver_pending
+from notifications.sweep import (
+    finish_daily_sweep,
+    mark_sweep_failed,
+    plan_daily_sweep,
+    run_daily_sweep,
+    sweep_chunk,
+)
+from workforce.dates import today
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +54,63 @@ def deliver_pending_task(*, batch_size: int = 100) -> dict[str, int]:
             result.retried,
         )
     return {"sent": result.sent, "failed": result.failed, "retried": result.retried}
+
+
+@shared_task(
+    bind=True,
+    # Planning is idempotent (the day's SweepRun decides), so a redelivery is safe.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def run_daily_sweep_task(self: Task, *, as_of: str | None = None) -> dict[str, int]:
+    """Plan the day's sweep and queue one task per chunk (inline without Redis)."""
+    day = datetime.date.fromisoformat(as_of) if as_of else today()
+    if not settings.CELERY_BROKER_URL or self.app.conf.task_always_eager:
+        # Embedded mode: no broker, so the same chunks run here, one after another.
+        result = run_daily_sweep(as_of=day)
+        logger.info("daily sweep of %s: %d chunks run", day, result.chunks_run)
+        return {"chunks": result.chunks_run, "rows": result.rows_written}
+    chunks = plan_daily_sweep(as_of=day)
+    # Chunks go to the queue the plan came from, so a dedicated queue keeps them.
+    queue = (self.request.delivery_info or {}).get("routing_key")
+    for lo, hi in chunks:
+        sweep_chunk_task.apply_async(
+            kwargs={"date": day.isoformat(), "lo": lo, "hi": hi}, queue=queue
+        )
+    if not chunks:
+        finish_daily_sweep(as_of=day)
+    logger.info("daily sweep of %s: %d chunks queued", day, len(chunks))
+    return {"chunks": len(chunks)}
+
+
+@shared_task(
+    # A chunk is one transaction and marks itself done, so running it again after a
+    # lost worker changes nothing that already committed.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+    time_limit=300,
+    soft_time_limit=240,
+)
+def sweep_chunk_task(*, date: str, lo: int, hi: int) -> dict[str, int]:
+    """Sweep people with ids in [lo, hi] on ``date``; finish the run if it was last."""
+    day = datetime.date.fromisoformat(date)
+    try:
+        counts = sweep_chunk(as_of=day, lo=lo, hi=hi)
+    except DatabaseError:
+        raise  # retried
+    except Exception as error:
+        mark_sweep_failed(as_of=day, error=error)
+        raise
+    finish_daily_sweep(as_of=day)
+    logger.info("sweep chunk %s %d-%d: %s", day, lo, hi, counts or "already done")
+    return counts or {}

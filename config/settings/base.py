@@ -274,6 +274,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "notifications.tasks.deliver_pending_task",
         "schedule": 60.0,
     },
+    # Sweep training and supervision status at 05:30: flags, reminders, escalations
+    # and Monday's digests (the day's SweepRun makes a second tick do nothing).
+    "daily-sweep": {
+        "task": "notifications.tasks.run_daily_sweep_task",
+        "schedule": crontab(hour=5, minute=30),
+    },
+    # Delete supervision content past each organisation's retention period nightly
+    # (idempotent: content already purged is not there to purge again).
+    "purge-expired-supervision-content": {
+        "task": "supervision.tasks.purge_expired_content_task",
+        "schedule": crontab(hour=4, minute=0),
+    },
 }
 # How long a relay holds the notifications it claimed: longer than the task's 300 s
 # limit, so only a relay that died loses its rows to the next one.

@@ -1,0 +1,630 @@
+"""The daily sweep: status rows brought up to date, flags, reminders and escalations.
+
+Once a day (beat at 05:30, or ``manage.py sweep``) every active person's training and
+supervision status rows are re-synced, then flags are opened, escalated and closed and
+the notifications that go with them are written to the outbox, in the same
+transaction. The work is cut into chunks of people by id range ([lo, hi]); each chunk
+is one transaction that also marks its :class:`SweepChunk` done. So:
+
+- a second run on the same day finds its :class:`SweepRun` finished and writes nothing;
+- a run killed mid-chunk committed nothing for that chunk, which simply runs again;
+- two runs at once (two beat processes) take each chunk's row lock in turn, and the
+  second finds the chunk done. Flags and outbox rows are guarded by unique
+  constraints as well, so nothing is ever written twice.
+
+Who is told what (``key_date`` is the deadline, so each message goes once):
+
+==============================  ==================================================
+training flag opened            the person and their supervisor (training_overdue)
+training deadline in 30 days    the person (training_reminder_30), until 7 days out
+training deadline in 7 days     the person (training_reminder_7), until the day
+supervision due soon            the person and their supervisor (supervision_due_soon)
+supervision flag opened         the person and their supervisor (supervision_overdue)
+first escalation                the supervisor's line manager; if the supervisor has
+                                none, the person's own line manager
+                                (supervision_escalated)
+second escalation               every active provider manager in the person's
+                                organisation (supervision_escalated_twice)
+Mondays                         each supervisor and provider manager with something
+                                to report: counts only, no names (weekly_digest)
+==============================  ==================================================
+
+Training notifications about one person with the same deadline are combined into one
+message naming every requirement, because the outbox keys on the deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from accounts.roles import Role
+from learning.models import Requirement, TrainingStatus
+from learning.rules import Status as TrainingState
+from learning.services import sync_training_status
+from notifications.models import (
+    Flag,
+    FlagKind,
+    FlagLevel,
+    NotificationKind,
+    SweepChunk,
+    SweepRun,
+    SweepRunStatus,
+)
+from notifications.services import NotificationRequest, enqueue_many
+from supervision.models import SupervisionStatus
+from supervision.rules import Status as SupervisionState
+from supervision.services import sync_supervision_status
+from workforce.models import StaffProfile
+
+logger = logging.getLogger(__name__)
+
+DAILY = "daily"
+DEFAULT_CHUNK_SIZE = 2000
+# However many people there are, a sweep is at most this many chunks (and tasks).
+MAX_CHUNKS = 100
+REMINDER_30_DAYS = 30
+REMINDER_7_DAYS = 7
+COUNT_KEYS = (
+    "training_rows",
+    "supervision_rows",
+    "flags_opened",
+    "flags_escalated",
+    "flags_closed",
+    "notifications",
+)
+LEVEL_RANK = {
+    FlagLevel.OVERDUE: 0,
+    FlagLevel.ESCALATED: 1,
+    FlagLevel.ESCALATED_TWICE: 2,
+}
+SUPERVISION_LEVEL = {
+    SupervisionState.OVERDUE: FlagLevel.OVERDUE,
+    SupervisionState.ESCALATED: FlagLevel.ESCALATED,
+    SupervisionState.ESCALATED_TWICE: FlagLevel.ESCALATED_TWICE,
+}
+# Statuses in which a coming deadline is real (not paused, moved or already past).
+REMINDABLE = [TrainingState.DUE_SOON, TrainingState.IN_DATE, TrainingState.NOT_YET_DUE]
+
+
+class SweepError(Exception):
+    """The sweep cannot run as asked."""
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one call did: the run's status, chunks it ran and rows it wrote."""
+
+    date: date
+    status: str
+    chunks_run: int
+    chunks_total: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_written(self) -> int:
+        return sum(self.counts.get(key, 0) for key in COUNT_KEYS)
+
+
+# --- The run ------------------------------------------------------------------------
+
+
+def run_daily_sweep(
+    *, as_of: date, chunk_size: int = DEFAULT_CHUNK_SIZE, now: datetime | None = None
+) -> SweepResult:
+    """Run the day's sweep here, chunk by chunk; a second run that day does nothing."""
+    chunks = plan_daily_sweep(as_of=as_of, chunk_size=chunk_size, now=now)
+    totals: Counter[str] = Counter()
+    ran = 0
+    try:
+        for lo, hi in chunks:
+            counts = sweep_chunk(as_of=as_of, lo=lo, hi=hi, now=now)
+            if counts is not None:
+                ran += 1
+                totals.update(counts)
+    except Exception as error:
+        mark_sweep_failed(as_of=as_of, error=error, now=now)
+        raise
+    run = finish_daily_sweep(as_of=as_of, now=now)
+    return SweepResult(
+        date=as_of,
+        status=run.status if run else SweepRunStatus.RUNNING,
+        chunks_run=ran,
+        chunks_total=SweepChunk.objects.filter(date=as_of).count(),
+        counts={key: totals.get(key, 0) for key in COUNT_KEYS},
+    )
+
+
+def plan_daily_sweep(
+    *, as_of: date, chunk_size: int = DEFAULT_CHUNK_SIZE, now: datetime | None = None
+) -> list[tuple[int, int]]:
+    """Record the day's run and its chunks once; return the chunks not yet done.
+
+    Only the call that creates the day's :class:`SweepRun` cuts the chunks (in the
+    same transaction), so two planners at once agree on them.
+    """
+    now = now or timezone.now()
+    run = SweepRun.objects.filter(date=as_of, kind=DAILY).first()
+    if run is None:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    SweepRun.objects.create(date=as_of, kind=DAILY, started_at=now)
+            except IntegrityError:
+                pass  # another planner got there first; its chunks stand
+            else:
+                SweepChunk.objects.bulk_create(
+                    SweepChunk(date=as_of, lo=lo, hi=hi)
+                    for lo, hi in chunk_bounds(as_of=as_of, chunk_size=chunk_size)
+                )
+                return list(_chunks_to_do(as_of))
+        run = SweepRun.objects.get(date=as_of, kind=DAILY)
+    if run.status == SweepRunStatus.SUCCEEDED:
+        return []
+    # An earlier run failed or was killed: this one carries on where it stopped.
+    SweepRun.objects.filter(pk=run.pk, status=SweepRunStatus.FAILED).update(
+        status=SweepRunStatus.RUNNING, finished_at=None
+    )
+    return list(_chunks_to_do(as_of))
+
+
+def chunk_bounds(*, as_of: date, chunk_size: int) -> list[tuple[int, int]]:
+    """Cut everyone into id ranges holding about ``chunk_size`` active people each.
+
+    The ranges are contiguous from 0 to the highest id, so people who have left are
+    in a chunk too and their flags get closed. Chunks grow past ``chunk_size`` when
+    needed to stay within ``MAX_CHUNKS``.
+    """
+    last = StaffProfile.objects.aggregate(last=Max("pk"))["last"]
+    if last is None:
+        return []
+    ids = list(
+        StaffProfile.objects.active(as_of=as_of)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    size = max(chunk_size, math.ceil(len(ids) / MAX_CHUNKS), 1)
+    starts = [0, *(ids[i] for i in range(size, len(ids), size))]
+    ends = [start - 1 for start in starts[1:]] + [last]
+    return list(zip(starts, ends, strict=True))
+
+
+def sweep_chunk(
+    *, as_of: date, lo: int, hi: int, now: datetime | None = None
+) -> dict[str, int] | None:
+    """Sweep the people with ids in [lo, hi] in one transaction; None if done already.
+
+    The chunk's row is locked first, so a second runner waits, then finds it done.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        chunk = SweepChunk.objects.select_for_update().filter(date=as_of, lo=lo).first()
+        if chunk is None or chunk.hi != hi:
+            raise SweepError(f"no sweep chunk {lo}-{hi} planned for {as_of}")
+        if chunk.done_at is not None:
+            return None
+        # Everyone in the range, leavers too: their rows are cleared and flags closed.
+        person_ids = list(
+            StaffProfile.objects.filter(pk__gte=lo, pk__lte=hi).values_list(
+                "pk", flat=True
+            )
+        )
+        counts = {
+            "training_rows": sync_training_status(person_ids=person_ids, as_of=as_of),
+            "supervision_rows": sync_supervision_status(
+                person_ids=person_ids, as_of=as_of
+            ),
+        }
+        counts.update(maintain_flags(lo=lo, hi=hi, as_of=as_of, now=now))
+        chunk.done_at = now
+        chunk.counts = counts
+        chunk.save(update_fields=["done_at", "counts"])
+    return counts
+
+
+def finish_daily_sweep(*, as_of: date, now: datetime | None = None) -> SweepRun | None:
+    """Mark the day's run succeeded once every chunk is done; send Monday's digests.
+
+    Returns None while chunks remain. Safe to call from every chunk: the run's row
+    is locked and only the first call after the last chunk does anything.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        run = SweepRun.objects.select_for_update().get(date=as_of, kind=DAILY)
+        if run.status == SweepRunStatus.SUCCEEDED:
+            return run
+        chunks = list(SweepChunk.objects.filter(date=as_of).values("done_at", "counts"))
+        if any(chunk["done_at"] is None for chunk in chunks):
+            return None
+        counts: Counter[str] = Counter({key: 0 for key in COUNT_KEYS})
+        for chunk in chunks:
+            counts.update(chunk["counts"])
+        counts["chunks"] = len(chunks)
+        if as_of.weekday() == 0:
+            counts["digests"] = send_weekly_digests(as_of=as_of, now=now)
+        run.status = SweepRunStatus.SUCCEEDED
+        run.finished_at = now
+        run.counts = dict(counts)
+        run.save(update_fields=["status", "finished_at", "counts"])
+    logger.info("daily sweep of %s finished: %s", as_of, dict(counts))
+    return run
+
+
+def mark_sweep_failed(
+    *, as_of: date, error: BaseException, now: datetime | None = None
+) -> None:
+    """Record that the day's run stopped on an error (the next run carries on)."""
+    SweepRun.objects.filter(
+        date=as_of, kind=DAILY, status=SweepRunStatus.RUNNING
+    ).update(
+        status=SweepRunStatus.FAILED,
+        finished_at=now or timezone.now(),
+        counts={"error": type(error).__name__},
+    )
+
+
+def _chunks_to_do(as_of: date) -> Iterable[tuple[int, int]]:
+    return (
+        SweepChunk.objects.filter(date=as_of, done_at__isnull=True)
+        .order_by("lo")
+        .values_list("lo", "hi")
+    )
+
+
+# --- Flags and the messages that go with them ---------------------------------------
+
+
+@dataclass
+class _Messages:
+    """The notifications a chunk wants written, grouped so each key is asked once."""
+
+    # (person id, kind, deadline) -> requirement ids, for training messages.
+    training: dict[tuple[int, str, date], set[int]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
+    # (person id, kind, due date), for supervision messages.
+    supervision: set[tuple[int, str, date]] = field(default_factory=set)
+
+
+def maintain_flags(*, lo: int, hi: int, as_of: date, now: datetime) -> dict[str, int]:
+    """Open, escalate and close flags for people in [lo, hi]; write their messages.
+
+    Set-based: a handful of queries for the whole chunk, whatever its size.
+    """
+    active = set(
+        StaffProfile.objects.filter(pk__gte=lo, pk__lte=hi)
+        .active(as_of=as_of)
+        .values_list("pk", flat=True)
+    )
+    open_flags = {
+        (flag.person_id, flag.kind, flag.requirement_id): flag
+        for flag in Flag.objects.open().filter(person_id__gte=lo, person_id__lte=hi)
+    }
+    wanted: dict[tuple[int, str, int | None], tuple[str, date]] = {}
+    messages = _Messages()
+
+    for person_id, requirement_id, status, deadline in (
+        TrainingStatus.objects.filter(person_id__gte=lo, person_id__lte=hi)
+        .with_status(as_of)
+        .filter(
+            Q(status=TrainingState.OVERDUE)
+            | Q(
+                status__in=REMINDABLE,
+                deadline__gt=as_of,
+                deadline__lte=as_of + timedelta(days=REMINDER_30_DAYS),
+            )
+        )
+        .values_list("person_id", "requirement_id", "status", "deadline")
+    ):
+        if person_id not in active:
+            continue
+        if status == TrainingState.OVERDUE:
+            wanted[(person_id, FlagKind.TRAINING, requirement_id)] = (
+                FlagLevel.OVERDUE,
+                deadline,
+            )
+            continue
+        kind = (
+            NotificationKind.TRAINING_REMINDER_7
+            if (deadline - as_of).days <= REMINDER_7_DAYS
+            else NotificationKind.TRAINING_REMINDER_30
+        )
+        messages.training[(person_id, kind, deadline)].add(requirement_id)
+
+    for person_id, status, due_on in (
+        SupervisionStatus.objects.filter(person_id__gte=lo, person_id__lte=hi)
+        .with_status(as_of=as_of)
+        .filter(status__in=[SupervisionState.DUE_SOON, *SUPERVISION_LEVEL])
+        .values_list("person_id", "status", "due_on")
+    ):
+        if person_id not in active:
+            continue
+        if status == SupervisionState.DUE_SOON:
+            messages.supervision.add(
+                (person_id, NotificationKind.SUPERVISION_DUE_SOON, due_on)
+            )
+        else:
+            wanted[(person_id, FlagKind.SUPERVISION, None)] = (
+                SUPERVISION_LEVEL[SupervisionState(status)],
+                due_on,
+            )
+
+    to_close: list[Flag] = []
+    to_raise: list[Flag] = []
+    to_open: list[Flag] = []
+    for key, flag in open_flags.items():
+        want = wanted.get(key)
+        if want is None or want[1] != flag.deadline:
+            flag.closed_on = as_of
+            to_close.append(flag)
+        elif LEVEL_RANK[FlagLevel(want[0])] > LEVEL_RANK[FlagLevel(flag.level)]:
+            _note_escalation(messages, flag, old=flag.level, new=want[0])
+            flag.level = want[0]
+            flag.escalated_on = flag.escalated_on or as_of
+            to_raise.append(flag)
+    closed = {(f.person_id, f.kind, f.requirement_id) for f in to_close}
+    for key, (level, deadline) in wanted.items():
+        if key in open_flags and key not in closed:
+            continue
+        person_id, kind, requirement_id = key
+        flag = Flag(
+            person_id=person_id,
+            kind=kind,
+            requirement_id=requirement_id,
+            level=level,
+            deadline=deadline,
+            opened_on=as_of,
+            escalated_on=as_of if level != FlagLevel.OVERDUE else None,
+        )
+        to_open.append(flag)
+        if kind == FlagKind.TRAINING:
+            messages.training[
+                (person_id, NotificationKind.TRAINING_OVERDUE, deadline)
+            ].add(requirement_id)
+        else:
+            messages.supervision.add(
+                (person_id, NotificationKind.SUPERVISION_OVERDUE, deadline)
+            )
+            _note_escalation(messages, flag, old=FlagLevel.OVERDUE, new=level)
+
+    # Close and raise before opening: a flag reopened for a new deadline must not
+    # meet its old self in the one-open-flag constraint.
+    if to_close:
+        Flag.objects.bulk_update(to_close, ["closed_on"], batch_size=500)
+    if to_raise:
+        Flag.objects.bulk_update(to_raise, ["level", "escalated_on"], batch_size=500)
+    if to_open:
+        Flag.objects.bulk_create(to_open, batch_size=500)
+    written = enqueue_many(
+        requests=_requests(messages, as_of=as_of, lo=lo, hi=hi), now=now
+    )
+    return {
+        "flags_opened": len(to_open),
+        "flags_escalated": len(to_raise),
+        "flags_closed": len(to_close),
+        "notifications": written,
+    }
+
+
+def _note_escalation(messages: _Messages, flag: Flag, *, old: str, new: str) -> None:
+    """Ask for the message of each escalation step passed between two levels."""
+    for level, kind in (
+        (FlagLevel.ESCALATED, NotificationKind.SUPERVISION_ESCALATED),
+        (FlagLevel.ESCALATED_TWICE, NotificationKind.SUPERVISION_ESCALATED_TWICE),
+    ):
+        if LEVEL_RANK[FlagLevel(old)] < LEVEL_RANK[level] <= LEVEL_RANK[FlagLevel(new)]:
+            messages.supervision.add((flag.person_id, kind, flag.deadline))
+
+
+def _requests(
+    messages: _Messages, *, as_of: date, lo: int, hi: int
+) -> list[NotificationRequest]:
+    """Turn the chunk's wanted messages into outbox requests, with recipients."""
+    person_ids = {key[0] for key in messages.training} | {
+        key[0] for key in messages.supervision
+    }
+    if not person_ids:
+        return []
+    people = {
+        person.pk: person
+        for person in StaffProfile.objects.filter(pk__in=person_ids).select_related(
+            "user",
+            "supervisor__user",
+            "supervisor__line_manager__user",
+            "line_manager__user",
+        )
+    }
+    twice_orgs = {
+        people[person_id].organisation_id
+        for person_id, kind, _ in messages.supervision
+        if kind == NotificationKind.SUPERVISION_ESCALATED_TWICE
+    }
+    managers: dict[int, list[StaffProfile]] = defaultdict(list)
+    if twice_orgs:
+        for manager in (
+            StaffProfile.objects.active(as_of=as_of)
+            .filter(
+                organisation_id__in=twice_orgs,
+                user__groups__name=Role.PROVIDER_MANAGER.value,
+                user__is_active=True,
+            )
+            .select_related("user")
+            .distinct()
+        ):
+            managers[manager.organisation_id].append(manager)
+    titles = dict(
+        Requirement.objects.filter(
+            pk__in={r for ids in messages.training.values() for r in ids}
+        ).values_list("pk", "module__title")
+    )
+
+    requests: list[NotificationRequest] = []
+    for (person_id, kind, deadline), requirement_ids in messages.training.items():
+        person = people[person_id]
+        names = sorted(titles[r] for r in requirement_ids)
+        context = {
+            "requirement": "training on " + _and_list(names),
+            "days_left": (deadline - as_of).days,
+            "url": "/training/",
+        }
+        recipients = [person]
+        if kind == NotificationKind.TRAINING_OVERDUE:
+            recipients.append(person.supervisor)
+        requests += _to(recipients, kind, person, deadline, context, as_of=as_of)
+    for person_id, kind, due_on in messages.supervision:
+        person = people[person_id]
+        context = {"url": "/supervision/"}
+        if kind in (
+            NotificationKind.SUPERVISION_DUE_SOON,
+            NotificationKind.SUPERVISION_OVERDUE,
+        ):
+            recipients = [person, person.supervisor]
+        elif kind == NotificationKind.SUPERVISION_ESCALATED:
+            recipients = [escalation_manager(person)]
+        else:
+            recipients = [m for m in managers[person.organisation_id] if m != person]
+        requests += _to(recipients, kind, person, due_on, context, as_of=as_of)
+    return requests
+
+
+def escalation_manager(person: StaffProfile) -> StaffProfile | None:
+    """Return who hears of a first escalation: the supervisor's line manager, else
+    the person's own line manager (unless that is the supervisor)."""
+    supervisor = person.supervisor
+    if supervisor is not None and supervisor.line_manager is not None:
+        return supervisor.line_manager
+    if person.line_manager is not None and person.line_manager != supervisor:
+        return person.line_manager
+    return None
+
+
+def _to(
+    recipients: Iterable[StaffProfile | None],
+    kind: str,
+    person: StaffProfile,
+    key_date: date,
+    context: dict[str, object],
+    *,
+    as_of: date,
+) -> list[NotificationRequest]:
+    seen: set[int] = set()
+    requests = []
+    for recipient in recipients:
+        if (
+            recipient is None
+            or recipient.pk in seen
+            or not recipient.is_active_on(as_of)
+            or not recipient.user.is_active
+        ):
+            continue
+        seen.add(recipient.pk)
+        requests.append(
+            NotificationRequest(
+                recipient=recipient.user,
+                kind=kind,
+                key_date=key_date,
+                subject_person=person,
+                context=context,
+            )
+        )
+    return requests
+
+
+def _and_list(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# --- The weekly digest --------------------------------------------------------------
+
+
+def send_weekly_digests(*, as_of: date, now: datetime) -> int:
+    """Write Monday's summary for supervisors and provider managers: counts only.
+
+    Each gets one message keyed by the Monday's date, listing how many people they
+    look after have something overdue and how many supervision flags are escalated.
+    Nobody with nothing to report is written to.
+    """
+    flags = Flag.objects.open().filter(
+        person__in=StaffProfile.objects.active(as_of=as_of)
+    )
+    figures = {
+        "people": Count("person_id", distinct=True),
+        "escalated": Count(
+            "pk", filter=Q(kind=FlagKind.SUPERVISION) & ~Q(level=FlagLevel.OVERDUE)
+        ),
+    }
+    by_supervisor = {
+        row["person__supervisor_id"]: row
+        for row in flags.filter(person__supervisor__isnull=False)
+        .values("person__supervisor_id")
+        .annotate(**figures)
+    }
+    by_org = {
+        row["person__organisation_id"]: row
+        for row in flags.values("person__organisation_id").annotate(**figures)
+    }
+    items: dict[int, list[str]] = defaultdict(list)
+    users = {}
+    for supervisor in (
+        StaffProfile.objects.active(as_of=as_of)
+        .filter(pk__in=list(by_supervisor), user__is_active=True)
+        .select_related("user")
+    ):
+        row = by_supervisor[supervisor.pk]
+        users[supervisor.user_id] = supervisor.user
+        items[supervisor.user_id] += _digest_lines(row, as_supervisor=True)
+    for manager in (
+        StaffProfile.objects.active(as_of=as_of)
+        .filter(
+            organisation_id__in=list(by_org),
+            user__groups__name=Role.PROVIDER_MANAGER.value,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .distinct()
+    ):
+        row = by_org[manager.organisation_id]
+        users[manager.user_id] = manager.user
+        items[manager.user_id] += _digest_lines(row, as_supervisor=False)
+    return enqueue_many(
+        requests=[
+            NotificationRequest(
+                recipient=users[user_id],
+                kind=NotificationKind.WEEKLY_DIGEST,
+                key_date=as_of,
+                context={"items": lines},
+            )
+            for user_id, lines in items.items()
+            if lines
+        ],
+        now=now,
+    )
+
+
+def _digest_lines(row: dict[str, int], *, as_supervisor: bool) -> list[str]:
+    people, escalated = row["people"], row["escalated"]
+    lines = []
+    if people:
+        verb = "has" if people == 1 else "have"
+        if as_supervisor:
+            lines.append(f"{people} of your supervisees {verb} something overdue")
+        else:
+            noun = "person" if people == 1 else "people"
+            lines.append(
+                f"{people} {noun} in your organisation {verb} something overdue"
+            )
+    if escalated:
+        noun = "escalation" if escalated == 1 else "escalations"
+        where = "among your supervisees" if as_supervisor else "in your organisation"
+        lines.append(f"{escalated} supervision {noun} {where}")
+    return lines

@@ -1,0 +1,88 @@
+"""A small organisation to sweep: managers, a training rule and a supervision policy.
+
+People in the training role have one requirement first due on the day they start
+(so ``trainee(deadline=...)`` sets the deadline) and no supervision policy; people in
+the supervision role have a 28-day policy (due soon 7 days before, first escalation
+14 days after, second at twice the interval) and no training.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from accounts.roles import Role
+from learning.models import Requirement
+from tests.factories import JobRoleFactory, OrganisationFactory, UserFactory
+from tests.factories.learning import RequirementFactory
+from tests.factories.supervision import PolicyStageFactory, SupervisionPolicyFactory
+from tests.factories.workforce import StaffProfileFactory
+from workforce.models import JobRole, Organisation, StaffProfile
+
+INTERVAL_DAYS = 28
+
+
+@dataclass
+class World:
+    organisation: Organisation
+    provider_manager: StaffProfile
+    line_manager: StaffProfile
+    supervisor: StaffProfile
+    training_role: JobRole
+    supervision_role: JobRole
+    requirement: Requirement
+
+    def staff(self, role: JobRole, started: date, **fields: object) -> StaffProfile:
+        return StaffProfileFactory(
+            user=UserFactory(roles=[Role.PRACTITIONER]),
+            organisation=self.organisation,
+            job_role=role,
+            started_in_role=started,
+            supervisor=self.supervisor,
+            **fields,
+        )
+
+    def trainee(self, *, deadline: date, **fields: object) -> StaffProfile:
+        """Someone whose one training requirement is first due on ``deadline``."""
+        return self.staff(self.training_role, deadline, **fields)
+
+    def supervisee(self, *, due_on: date, **fields: object) -> StaffProfile:
+        """Someone with no sessions yet whose first supervision is due on ``due_on``."""
+        return self.staff(
+            self.supervision_role, due_on - timedelta(days=INTERVAL_DAYS), **fields
+        )
+
+
+def build_world() -> World:
+    organisation = OrganisationFactory()
+    managers = JobRoleFactory(is_frontline=False, is_manager=True)
+
+    def manager(*roles: Role, **fields: object) -> StaffProfile:
+        return StaffProfileFactory(
+            user=UserFactory(roles=list(roles)),
+            organisation=organisation,
+            job_role=managers,
+            **fields,
+        )
+
+    provider_manager = manager(Role.PROVIDER_MANAGER)
+    line_manager = manager(Role.SUPERVISOR)
+    supervisor = manager(Role.SUPERVISOR, line_manager=line_manager)
+    training_role = JobRoleFactory()
+    supervision_role = JobRoleFactory()
+    requirement = RequirementFactory(
+        job_roles=[training_role], initial_due_days=0, renewal_months=12
+    )
+    policy = SupervisionPolicyFactory(
+        job_role=supervision_role, due_soon_days=7, first_escalation_days=14
+    )
+    PolicyStageFactory(policy=policy, interval_days=INTERVAL_DAYS)
+    return World(
+        organisation=organisation,
+        provider_manager=provider_manager,
+        line_manager=line_manager,
+        supervisor=supervisor,
+        training_role=training_role,
+        supervision_role=supervision_role,
+        requirement=requirement,
+    )
