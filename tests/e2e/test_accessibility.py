@@ -9,12 +9,30 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # Pages each demo login should reach; later features add theirs.
 PAGES_BY_LOGIN = {
-    "practitioner": ["/"],
-    "supervisor": ["/"],
-    "manager": ["/", "/workforce/roster/import/"],
-    "commissioner": ["/"],
+    "practitioner": [
+        "/",
+        "/learning/",
+        "/training/",
+        "/training/understanding-cse/",
+        "/supervision/",
+        "/supervision/check-ins/",
+    ],
+    "supervisor": [
+        "/",
+        "/supervision/supervisees/",
+        "/supervision/sessions/new/",
+        "/learning/team/",
+    ],
+    "manager": [
+        "/",
+        "/workforce/roster/import/",
+        "/supervision/organisation/",
+        "/learning/team/",
+        "/commissioning/",
+    ],
+    "commissioner": ["/", "/commissioning/", "/commissioning/api-token/"],
     "editor": ["/"],
-    "admin": ["/"],
+    "admin": ["/", "/commissioning/"],
 }
 
 
@@ -43,7 +61,8 @@ class TestAccessibility:
             page.context.clear_cookies()
             sign_in(username, DEMO_PASSWORD)
             for path in PAGES_BY_LOGIN[username]:
-                page.goto(path)
+                response = page.goto(path)
+                assert response.status == 200, f"{username} {path}"
                 assert page.locator("h1").count() == 1, f"{username} {path}"
                 assert_accessible(page)
 
