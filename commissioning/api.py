@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import Role, has_role
 from commissioning.reports import provider_scope, scoped_provider, table_for
-from commissioning.reports.common import ReportScope, Table, team_scope
+from commissioning.reports.common import SUPPRESSED, ReportScope, Table, team_scope
 from commissioning.reports.trends import last_complete_month, snapshot_table
 from workforce.dates import add_months, today
 from workforce.roster import MAX_ROWS, save_roster_rows
@@ -63,8 +63,13 @@ TableResponse = inline_serializer(
         "as_of": serializers.DateField(),
         "level": serializers.ChoiceField(choices=["provider", "team"]),
         "provider": serializers.IntegerField(allow_null=True),
+        "note": serializers.CharField(),
         "columns": serializers.ListField(child=serializers.DictField()),
-        "results": serializers.ListField(child=serializers.DictField()),
+        "results": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="One object per provider or team. A suppressed figure (a group "
+            "of fewer than 5 people) is null, and its row has suppressed: true.",
+        ),
     },
 )
 
@@ -81,6 +86,11 @@ def _scope(request: Request, as_of: date) -> tuple[ReportScope, int | None]:
     return team_scope(request.user, provider, as_of=as_of), provider.pk
 
 
+def _unsuppressed(row: dict[str, Any]) -> dict[str, Any]:
+    """Send a suppressed figure as null (its row says ``suppressed: true``)."""
+    return {key: None if value == SUPPRESSED else value for key, value in row.items()}
+
+
 def _payload(
     table: Table, *, as_of: date, level: str, provider: int | None
 ) -> dict[str, Any]:
@@ -88,11 +98,12 @@ def _payload(
         "as_of": as_of,
         "level": level,
         "provider": provider,
+        "note": table.note,
         "columns": [
             {"key": c.key, "label": c.label, "numeric": c.numeric}
             for c in table.columns
         ],
-        "results": list(table.rows),
+        "results": [_unsuppressed(row) for row in table.rows],
     }
 
 

@@ -70,6 +70,9 @@ def xlsx_response(tables: list[Table], *, name: str) -> FileResponse:
         sheet.append([column.label for column in table.columns])
         for cells in table.cells():
             sheet.append([_plain(c) for c in cells])
+        if table.note:
+            sheet.append([])
+            sheet.append([table.note])
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
     workbook.save(spool)
     spool.seek(0)

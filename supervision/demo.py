@@ -18,7 +18,11 @@ from supervision.models import (
     SupervisionSession,
 )
 from supervision.rules import check_in_prompts
-from supervision.services import ensure_default_policies, sync_supervision_status
+from supervision.services import (
+    ensure_default_policies,
+    store_check_in_scores,
+    sync_supervision_status,
+)
 from workforce.demo import SeededWorkforce
 from workforce.models import StaffProfile
 
@@ -125,6 +129,7 @@ def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
         for p in StaffProfile.objects.filter(pk__in={x.supervisor_id for x in people})
     }
     made = 0
+    session_ids: list[int] = []
     for index, person in enumerate(people):
         if person.pk in already:
             continue
@@ -141,7 +146,7 @@ def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
         heavy = person == practitioner or index % 9 == 4
         for number, held_on in enumerate(sorted(dates)):
             latest = held_on == last
-            _session(
+            session = _session(
                 rng,
                 supervisor=supervisors[person.supervisor_id],
                 person=person,
@@ -152,6 +157,7 @@ def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
                 open_action=latest,
                 as_of=as_of,
             )
+            session_ids.append(session.pk)
             made += 1
         if state == "in_date" and index % 4 == 0:
             # A session held last week but still being written up.
@@ -166,6 +172,8 @@ def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
                 as_of=as_of,
                 draft=True,
             )
+    # The same service a finalised session goes through, for the aggregates.
+    store_check_in_scores(session_ids=session_ids)
     changed = sync_supervision_status(as_of=as_of)
     return (
         f"{made} sessions added for {len(people) - len(already)} people; "

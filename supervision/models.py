@@ -20,7 +20,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from accounts.roles import Role, roles_of
 from supervision.fields import EncryptedIntegerField, EncryptedTextField
 from supervision.rules import Status
-from workforce.models import JobRole, StaffProfile
+from workforce.models import JobRole, Organisation, StaffProfile, Team
 from workforce.scoping import own_profile
 
 if TYPE_CHECKING:
@@ -434,6 +434,60 @@ class SessionAttendance(models.Model):
     def support_offered_labels(self) -> list[str]:
         codes = [code for code in self.support_offered.split(",") if code]
         return [SupportOffered(code).label for code in codes if code in SupportOffered]
+
+
+SCORE_FIELDS = ("impact", "switching_off", "support", "workload")
+
+
+class CheckInScoreRecord(models.Model):
+    """One counted check-in, pseudonymised, kept only so scores can be aggregated.
+
+    Why it is not identifying on its own: it holds no foreign key to a person, session
+    or attendance, no name, date of a session or free text; only the organisation and
+    team (as they were when the check-in was recorded), the calendar month, the four
+    0-10 answers, the "support prompted" flag, and two keyed pseudonyms:
+    ``respondent_key`` (HMAC-SHA256 of the person's id, so distinct people can be
+    counted) and ``source_key`` (HMAC-SHA256 of the check-in's id, so the record is
+    upserted or deleted exactly once). The HMAC key never leaves the server (see
+    ``supervision.pseudonyms``), so a key cannot be reversed or matched to a guessed
+    id. Reports only ever read aggregates of groups of 5 or more people from it.
+
+    Written in the same transaction as the change that makes a check-in count or stop
+    counting (``services.store_check_in_scores``): a session finalised, a finalised
+    check-in or session edited, a session cancelled. It is kept for statistics: the
+    retention purge of supervision content does not touch it, and a person who moves
+    organisation or team leaves their earlier check-ins where they were given.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    month = models.DateField(help_text="The first day of the session's month.")
+    impact = models.PositiveSmallIntegerField(null=True)
+    switching_off = models.PositiveSmallIntegerField(null=True)
+    support = models.PositiveSmallIntegerField(null=True)
+    workload = models.PositiveSmallIntegerField(null=True)
+    support_prompt = models.BooleanField(default=False)
+    respondent_key = models.CharField(max_length=64)
+    source_key = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(impact__lte=10)
+                & Q(switching_off__lte=10)
+                & Q(support__lte=10)
+                & Q(workload__lte=10),
+                name="supervision_score_record_0_to_10",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "month"])]
+
+    def __str__(self) -> str:
+        return f"Check-in score record {self.pk}"
 
 
 class SessionActionQuerySet(models.QuerySet["SessionAction"]):

@@ -18,7 +18,9 @@ from django.utils import timezone
 from accounts.models import User
 from supervision.models import (
     CONTENT_FIELDS,
+    SCORE_FIELDS,
     AccessEvent,
+    CheckInScoreRecord,
     PolicyStage,
     SessionAction,
     SessionAttendance,
@@ -27,6 +29,7 @@ from supervision.models import (
     SupervisionSession,
     SupervisionStatus,
 )
+from supervision.pseudonyms import respondent_key, source_key
 from supervision.rules import Stage, check_in_prompts, ladder, stage_end
 from workforce.models import CaseloadSnapshot, JobRole, StaffProfile
 
@@ -337,6 +340,7 @@ def update_session(
     session.save()
     session.refresh_from_db()
     if session.is_finalised:
+        store_check_in_scores(session_ids=[session.pk])
         sync_supervision_status(
             person_ids=list(session.attendances.values_list("person_id", flat=True)),
             as_of=as_of,
@@ -378,6 +382,8 @@ def record_check_in(
         impact=impact, switching_off=switching_off, support=support, workload=workload
     )
     attendance.save()
+    if session.is_finalised:
+        store_check_in_scores(session_ids=[session.pk])
     if caseload is not None:
         CaseloadSnapshot.objects.update_or_create(
             person_id=person_id,
@@ -406,6 +412,7 @@ def finalise_session(*, session_id: int, by: User, as_of: date) -> SupervisionSe
     session.version = F("version") + 1
     session.save()
     session.refresh_from_db()
+    store_check_in_scores(session_ids=[session.pk])
     sync_supervision_status(
         person_ids=list(session.attendances.values_list("person_id", flat=True)),
         as_of=as_of,
@@ -434,11 +441,94 @@ def cancel_session(
     session.version = F("version") + 1
     session.save()
     session.refresh_from_db()
+    store_check_in_scores(session_ids=[session.pk])
     sync_supervision_status(
         person_ids=list(session.attendances.values_list("person_id", flat=True)),
         as_of=as_of,
     )
     return session
+
+
+# --- Check-in score records ---------------------------------------------------------
+SCORE_CHUNK = 500
+
+
+@transaction.atomic
+def store_check_in_scores(*, session_ids: Iterable[int]) -> int:
+    """Bring these sessions' pseudonymised score records in step; return rows written.
+
+    A check-in counts when its session is finalised and at least one answer was
+    given: its record is written (or its scores and month refreshed; the organisation
+    and team stay as they were when it was first written). A check-in that no longer
+    counts (session cancelled, answers cleared) loses its record. Sessions whose
+    content retention has purged are left alone: their records are kept for
+    statistics. Decrypts each check-in once; safe to run again (idempotent).
+    """
+    ids = sorted(set(session_ids))
+    written = 0
+    for start in range(0, len(ids), SCORE_CHUNK):
+        written += _store_chunk(ids[start : start + SCORE_CHUNK])
+    return written
+
+
+def _store_chunk(session_ids: list[int]) -> int:
+    attendances = (
+        SessionAttendance.objects.filter(
+            session_id__in=session_ids, session__content_purged_on__isnull=True
+        )
+        .select_related("session", "person")
+        .only(
+            "pk",
+            "session",
+            "person",
+            "support_prompt",
+            "impact_score",
+            "switching_off_score",
+            "support_score",
+            "workload_score",
+            "session__state",
+            "session__held_on",
+            "person__organisation_id",
+            "person__team_id",
+        )
+    )
+    records: list[CheckInScoreRecord] = []
+    stale: list[str] = []
+    for attendance in attendances:
+        scores = (
+            attendance.impact_score,
+            attendance.switching_off_score,
+            attendance.support_score,
+            attendance.workload_score,
+        )
+        key = source_key(attendance.pk)
+        if not attendance.session.is_finalised or all(s is None for s in scores):
+            stale.append(key)
+            continue
+        records.append(
+            CheckInScoreRecord(
+                organisation_id=attendance.person.organisation_id,
+                team_id=attendance.person.team_id,
+                month=attendance.session.held_on.replace(day=1),
+                impact=scores[0],
+                switching_off=scores[1],
+                support=scores[2],
+                workload=scores[3],
+                support_prompt=attendance.support_prompt,
+                respondent_key=respondent_key(attendance.person_id),
+                source_key=key,
+            )
+        )
+    if stale:
+        CheckInScoreRecord.objects.filter(source_key__in=stale).delete()
+    CheckInScoreRecord.objects.bulk_create(
+        records,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["source_key"],
+        update_fields=["month", *SCORE_FIELDS, "support_prompt"],
+    )
+    return len(records)
 
 
 # --- Sign-off by the supervisee -----------------------------------------------------
@@ -620,6 +710,7 @@ __all__ = [
     "purge_expired_content",
     "record_check_in",
     "record_disagreement",
+    "store_check_in_scores",
     "sync_supervision_status",
     "update_session",
 ]

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 # Aggregates of check-in scores are shown only for groups of this size or more.
 SUPPRESSION_THRESHOLD = 5
+# What a suppressed cell holds in pages and exports; the API sends null instead.
+SUPPRESSED = f"Suppressed (fewer than {SUPPRESSION_THRESHOLD} people)"
 # A caseload snapshot older than this many days no longer describes today's load.
 CASELOAD_WINDOW_DAYS = 45
 NO_TEAM = "No team"

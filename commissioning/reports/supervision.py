@@ -1,19 +1,22 @@
 """Supervision compliance and check-in aggregates, from supervision's status rows.
 
 Statuses come from ``SupervisionStatus.objects.with_status`` (the same SQL rule as
-the supervisee's own page). Sessions are counted from their metadata only; check-in
-scores are encrypted and never read here: the check-in figures use the stored
-"support prompted" flag, and are suppressed for groups under 5 people.
+the supervisee's own page). Sessions are counted from their metadata only. Check-in
+figures come from the pseudonymised ``CheckInScoreRecord`` table (never the encrypted
+check-ins): distinct people, check-ins, the mean of each answer and the share that
+prompted an offer of support, per provider or team, over the last few calendar
+months. A group with fewer than 5 distinct people shows no number at all.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, Q
 
 from commissioning.reports.common import (
+    SUPPRESSED,
     SUPPRESSION_THRESHOLD,
     Column,
     ReportScope,
@@ -27,17 +30,28 @@ from commissioning.reports.common import (
 )
 from commissioning.reports.sql import DaysSince, Median
 from supervision.models import (
+    CheckInScoreRecord,
     SessionAttendance,
     SupervisionSession,
     SupervisionStatus,
 )
 from supervision.rules import Status
+from workforce.dates import add_months
 
 AVAILABLE = True
 TABLE_KEYS = ["supervision", "checkins"]
-# Sessions and check-ins are counted over a rolling quarter.
+# Sessions are counted over a rolling quarter; check-ins over the calendar months
+# ending with the current one (their records keep only the month).
 WINDOW_DAYS = 91
-SUPPRESSED = "suppressed"
+CHECK_IN_MONTHS = 3
+CONVERSATION_AID = "a conversation aid, not a clinical measure"
+# (row key, record field, question) for each of the four check-in answers.
+QUESTIONS = [
+    ("mean_impact", "impact", "work staying with them"),
+    ("mean_switching_off", "switching_off", "switching off and sleeping"),
+    ("mean_support", "support", "feeling supported"),
+    ("mean_workload", "workload", "workload manageable"),
+]
 
 
 def compliance_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
@@ -78,9 +92,8 @@ def _recent_attendance(scope: ReportScope):  # type: ignore[no-untyped-def]
 
 
 def session_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
-    """Return sessions held, wellbeing discussed and check-in counts, per group."""
+    """Return sessions held and sessions discussing wellbeing, per group."""
     group = f"person__{scope.group_field}"
-    checked_in = Q(impact_score__isnull=False)
     rows = (
         _recent_attendance(scope)
         .values(group)
@@ -91,9 +104,38 @@ def session_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
                 distinct=True,
                 filter=Q(session__wellbeing_discussed=True),
             ),
-            check_ins=Count("pk", filter=checked_in),
-            people_checked_in=Count("person", distinct=True, filter=checked_in),
-            prompted=Count("pk", filter=checked_in & Q(support_prompt=True)),
+        )
+        .order_by()
+    )
+    return by_key(rows, group)
+
+
+def check_in_months(as_of: date) -> tuple[date, date]:
+    """Return the first and last month of the check-in window ending ``as_of``."""
+    last = as_of.replace(day=1)
+    return add_months(last, -(CHECK_IN_MONTHS - 1)), last
+
+
+def check_in_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
+    """Return distinct people, check-ins, prompts and each answer's mean, per group.
+
+    One query over the pseudonymised records: grouped by the organisation or team
+    the check-in was given in, people counted by their respondent key.
+    """
+    group = scope.group_field
+    first, last = check_in_months(scope.as_of)
+    rows = (
+        CheckInScoreRecord.objects.filter(
+            organisation_id__in=scope.provider_ids,
+            month__gte=first,
+            month__lte=last,
+        )
+        .values(group)
+        .annotate(
+            people=Count("respondent_key", distinct=True),
+            check_ins=Count("pk"),
+            prompted=Count("pk", filter=Q(support_prompt=True)),
+            **{key: Avg(field) for key, field, _ in QUESTIONS},
         )
         .order_by()
     )
@@ -145,26 +187,28 @@ def supervision_table(scope: ReportScope, sessions: dict[Any, dict]) -> Table:
     )
 
 
-def checkins_table(scope: ReportScope, sessions: dict[Any, dict]) -> Table:
-    """Build the check-in table; groups of under 5 people are suppressed."""
+def checkins_table(scope: ReportScope) -> Table:
+    """Build the check-in table; groups of under 5 people show no figures at all."""
+    figures = check_in_figures(scope)
     rows = []
     for group in scope.groups():
-        held = sessions.get(scope.key_of(group), {})
-        if is_empty_no_team(scope, group, held):
+        found = figures.get(scope.key_of(group), {})
+        if is_empty_no_team(scope, group, found):
             continue
-        people = held.get("people_checked_in", 0)
+        people = found.get("people", 0)
         small = people < SUPPRESSION_THRESHOLD
-        rows.append(
-            {
-                **group_cells(group, scope.level),
-                "suppressed": small,
-                "people_checked_in": SUPPRESSED if small else people,
-                "check_ins": SUPPRESSED if small else held.get("check_ins", 0),
-                "pct_prompted_support": SUPPRESSED
-                if small
-                else percent(held.get("prompted"), held.get("check_ins")),
-            }
-        )
+        cells: dict[str, Any] = {
+            "people_checked_in": people,
+            "check_ins": found.get("check_ins", 0),
+            **{key: one_place(found.get(key)) for key, _, _ in QUESTIONS},
+            "pct_prompted_support": percent(
+                found.get("prompted"), found.get("check_ins")
+            ),
+        }
+        if small:
+            cells = dict.fromkeys(cells, SUPPRESSED)
+        rows.append({**group_cells(group, scope.level), "suppressed": small, **cells})
+    first, last = check_in_months(scope.as_of)
     return Table(
         key="checkins",
         title="Wellbeing check-ins",
@@ -172,16 +216,21 @@ def checkins_table(scope: ReportScope, sessions: dict[Any, dict]) -> Table:
             *group_columns(scope.level),
             Column("people_checked_in", "People who checked in"),
             Column("check_ins", "Check-ins"),
+            *(
+                Column(key, f"Mean, 0 to 10: {question} ({CONVERSATION_AID})")
+                for key, _, question in QUESTIONS
+            ),
             Column("pct_prompted_support", "% that prompted an offer of support"),
         ],
         rows=rows,
-        note=f"Finalised sessions in the last {WINDOW_DAYS} days. Shown only for "
-        f"groups of {SUPPRESSION_THRESHOLD} or more people; smaller groups are "
-        "suppressed so no one can be identified. Scores themselves are never shown.",
+        note=f"The check-in is {CONVERSATION_AID}. Check-ins in finalised sessions "
+        f"held from {first:%B %Y} to {last:%B %Y}, where they were given. Shown only "
+        f"for groups of {SUPPRESSION_THRESHOLD} or more people; smaller groups are "
+        "suppressed so no one can be identified. No one's own scores are ever shown.",
     )
 
 
 def tables(scope: ReportScope) -> list[Table]:
-    """Return this family's tables (one query for sessions, shared by both)."""
+    """Return this family's tables: one query for sessions, one for check-ins."""
     sessions = session_figures(scope)
-    return [supervision_table(scope, sessions), checkins_table(scope, sessions)]
+    return [supervision_table(scope, sessions), checkins_table(scope)]

@@ -6,15 +6,14 @@ from typing import Any
 from django import template
 from django.utils.safestring import mark_safe
 
-from commissioning.reports.common import Table
+from commissioning.reports.common import SUPPRESSED, SUPPRESSION_THRESHOLD, Table
 
 register = template.Library()
 
-SUPPRESSED = "suppressed"
 # Fixed markup, no user data in it.
 SUPPRESSED_HTML = mark_safe(
-    '<strong class="govuk-tag govuk-tag--grey">Suppressed</strong>'
-    '<span class="govuk-visually-hidden"> (group under 5)</span>'
+    '<strong class="govuk-tag govuk-tag--grey">Suppressed</strong> '
+    f'<span class="govuk-body-s">(fewer than {SUPPRESSION_THRESHOLD} people)</span>'
 )
 NO_FIGURE_HTML = mark_safe(
     '<span aria-hidden="true">&ndash;</span>'
@@ -31,7 +30,7 @@ def cells(table: Table, row: dict[str, Any]) -> list[dict[str, Any]]:
 @register.filter
 def show(value: Any, key: str = "") -> str:
     """Show a figure: a dash for none, a percent sign for percentages."""
-    if value is SUPPRESSED or value == SUPPRESSED:
+    if value in (SUPPRESSED, "suppressed"):
         return SUPPRESSED_HTML
     if value is None or value == "":
         return NO_FIGURE_HTML

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from commissioning.reports import provider_scope, table_for, team_scope
+from commissioning.reports.common import SUPPRESSED
 from commissioning.reports.forecast import forecast_table
 from tests.factories.commissioning import build_county
 
@@ -136,6 +137,9 @@ class TestCheckins:
         assert alpha["people_checked_in"] == 5
         assert alpha["check_ins"] == 5
         assert alpha["pct_prompted_support"] == Decimal("40.0")
+        # impact 8, 3, 5, 2, 7; the October check-in is outside the three months.
+        assert alpha["mean_impact"] == Decimal("5.0")
+        assert alpha["mean_support"] is None  # no one answered it
 
     def test_suppresses_teams_of_fewer_than_five(self, county):
         table = table_for(
@@ -145,8 +149,9 @@ class TestCheckins:
         for team in ("A1", "A2"):
             row = row_of(table, team, "team")
             assert row["suppressed"] is True
-            assert row["people_checked_in"] == "suppressed"
-            assert row["pct_prompted_support"] == "suppressed"
+            assert row["people_checked_in"] == SUPPRESSED
+            assert row["pct_prompted_support"] == SUPPRESSED
+            assert row["mean_impact"] == SUPPRESSED
 
 
 class TestForecast:

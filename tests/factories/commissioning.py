@@ -16,6 +16,7 @@ from accounts.roles import Role
 from commissioning.models import MetricSnapshot
 from learning.models import Requirement, TrainingStatus
 from supervision.models import SessionAttendance, SupervisionSession, SupervisionStatus
+from supervision.services import store_check_in_scores
 from tests.factories.learning import RequirementFactory
 from tests.factories.supervision import SupervisionSessionFactory
 from tests.factories.workforce import (
@@ -123,6 +124,7 @@ def _session(supervisor, held_on, people, *, wellbeing, state="finalised", score
             support_prompt=prompt,
             supervisee_reflection="PRIVATE-REFLECTION",
         )
+    store_check_in_scores(session_ids=[session.pk])
     return session
 
 

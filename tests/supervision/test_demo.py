@@ -4,7 +4,12 @@ import pytest
 from django.urls import reverse
 
 from supervision import demo
-from supervision.models import SessionAttendance, SupervisionSession, SupervisionStatus
+from supervision.models import (
+    CheckInScoreRecord,
+    SessionAttendance,
+    SupervisionSession,
+    SupervisionStatus,
+)
 from workforce.demo import seed_workforce
 
 pytestmark = pytest.mark.django_db
@@ -36,13 +41,23 @@ class TestDemo:
             "escalated_twice",
         } <= statuses
 
+    def test_every_finalised_check_in_has_its_score_record(self, seeded):
+        counted = SessionAttendance.objects.filter(
+            session__state="finalised", impact_score__isnull=False
+        ).count()
+
+        assert counted > 0
+        assert CheckInScoreRecord.objects.count() == counted
+
     def test_a_second_run_adds_nothing(self, seeded, as_of):
         workforce, _, _ = seeded
         before = SupervisionSession.objects.count()
+        records = CheckInScoreRecord.objects.count()
 
         summary = demo.seed(as_of=as_of, workforce=workforce)
 
         assert SupervisionSession.objects.count() == before
+        assert CheckInScoreRecord.objects.count() == records
         assert summary.startswith("0 sessions")
 
     def test_the_supervisor_logs_a_session_and_the_practitioner_signs_it_off(
