@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from notifications.services import deliver_pending
 from notifications.sweep import (
+    DEFAULT_CHUNK_SIZE,
     finish_daily_sweep,
     mark_sweep_failed,
     plan_daily_sweep,
@@ -67,15 +68,17 @@ def deliver_pending_task(*, batch_size: int = 100) -> dict[str, int]:
     retry_jitter=True,
     max_retries=8,
 )
-def run_daily_sweep_task(self: Task, *, as_of: str | None = None) -> dict[str, int]:
+def run_daily_sweep_task(
+    self: Task, *, as_of: str | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> dict[str, int]:
     """Plan the day's sweep and queue one task per chunk (inline without Redis)."""
     day = datetime.date.fromisoformat(as_of) if as_of else today()
     if not settings.CELERY_BROKER_URL or self.app.conf.task_always_eager:
         # Embedded mode: no broker, so the same chunks run here, one after another.
-        result = run_daily_sweep(as_of=day)
+        result = run_daily_sweep(as_of=day, chunk_size=chunk_size)
         logger.info("daily sweep of %s: %d chunks run", day, result.chunks_run)
         return {"chunks": result.chunks_run, "rows": result.rows_written}
-    chunks = plan_daily_sweep(as_of=day)
+    chunks = plan_daily_sweep(as_of=day, chunk_size=chunk_size)
     # Chunks go to the queue the plan came from, so a dedicated queue keeps them.
     queue = (self.request.delivery_info or {}).get("routing_key")
     for lo, hi in chunks:

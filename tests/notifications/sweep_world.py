@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from accounts.roles import Role
-from learning.models import Requirement
+from learning.models import Requirement, TrainingStatus
+from notifications.models import Flag, Notification
+from supervision.models import SupervisionStatus
 from tests.factories import JobRoleFactory, OrganisationFactory, UserFactory
 from tests.factories.learning import RequirementFactory
 from tests.factories.supervision import PolicyStageFactory, SupervisionPolicyFactory
@@ -86,3 +88,27 @@ def build_world() -> World:
         supervision_role=supervision_role,
         requirement=requirement,
     )
+
+
+def snapshot() -> dict[str, set[tuple]]:
+    """Everything the sweep decides, without ids or timestamps."""
+    return {
+        "training": set(
+            TrainingStatus.objects.values_list(
+                "person_id", "requirement_id", "deadline", "exception_kind"
+            )
+        ),
+        "supervision": set(
+            SupervisionStatus.objects.values_list("person_id", "due_on", "escalate_on")
+        ),
+        "flags": set(
+            Flag.objects.values_list(
+                "person_id", "kind", "requirement_id", "level", "deadline", "closed_on"
+            )
+        ),
+        "outbox": set(
+            Notification.objects.values_list(
+                "recipient_id", "kind", "subject_person_id", "key_date", "subject"
+            )
+        ),
+    }

@@ -33,7 +33,7 @@ from notifications.tasks import run_daily_sweep_task
 from supervision.models import SupervisionStatus
 from tests.factories import UserFactory
 from tests.factories.learning import CompletionFactory
-from tests.notifications.sweep_world import build_world
+from tests.notifications.sweep_world import build_world, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -53,30 +53,6 @@ def sent(person=None) -> set[tuple[str, str]]:
     if person is not None:
         rows = rows.filter(subject_person=person)
     return set(rows.values_list("recipient__username", "kind"))
-
-
-def snapshot() -> dict[str, set[tuple]]:
-    """Everything the sweep decides, without ids or timestamps."""
-    return {
-        "training": set(
-            TrainingStatus.objects.values_list(
-                "person_id", "requirement_id", "deadline", "exception_kind"
-            )
-        ),
-        "supervision": set(
-            SupervisionStatus.objects.values_list("person_id", "due_on", "escalate_on")
-        ),
-        "flags": set(
-            Flag.objects.values_list(
-                "person_id", "kind", "requirement_id", "level", "deadline", "closed_on"
-            )
-        ),
-        "outbox": set(
-            Notification.objects.values_list(
-                "recipient_id", "kind", "subject_person_id", "key_date", "subject"
-            )
-        ),
-    }
 
 
 def row_counts() -> dict[str, int]:
