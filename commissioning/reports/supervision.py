@@ -19,6 +19,7 @@ from commissioning.reports.common import (
     SUPPRESSED,
     SUPPRESSION_THRESHOLD,
     Column,
+    Level,
     ReportScope,
     Table,
     by_key,
@@ -187,6 +188,34 @@ def supervision_table(scope: ReportScope, sessions: dict[Any, dict]) -> Table:
     )
 
 
+CHECK_IN_FIGURES = [
+    "people_checked_in",
+    "check_ins",
+    *(key for key, _, _ in QUESTIONS),
+    "pct_prompted_support",
+]
+
+
+def suppress_complements(rows: list[dict[str, Any]]) -> None:
+    """Suppress more teams until the hidden ones hold 5 or more people between them.
+
+    The provider's own figure is shown elsewhere, so with one small team hidden its
+    mean could be worked out by subtracting the others from the provider's. Hiding
+    the next smallest teams as well leaves only the combined mean of 5 or more
+    people to be worked out.
+    """
+
+    def hidden_people() -> int:
+        return sum(row["people_checked_in"] for row in rows if row["suppressed"])
+
+    shown = sorted(
+        (row for row in rows if not row["suppressed"]),
+        key=lambda row: row["people_checked_in"],
+    )
+    while 0 < hidden_people() < SUPPRESSION_THRESHOLD and shown:
+        shown.pop(0)["suppressed"] = True
+
+
 def checkins_table(scope: ReportScope) -> Table:
     """Build the check-in table; groups of under 5 people show no figures at all."""
     figures = check_in_figures(scope)
@@ -205,9 +234,12 @@ def checkins_table(scope: ReportScope) -> Table:
                 found.get("prompted"), found.get("check_ins")
             ),
         }
-        if small:
-            cells = dict.fromkeys(cells, SUPPRESSED)
         rows.append({**group_cells(group, scope.level), "suppressed": small, **cells})
+    if scope.level is not Level.PROVIDER:
+        suppress_complements(rows)
+    for row in rows:
+        if row["suppressed"]:
+            row.update(dict.fromkeys(CHECK_IN_FIGURES, SUPPRESSED))
     first, last = check_in_months(scope.as_of)
     return Table(
         key="checkins",

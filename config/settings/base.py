@@ -194,6 +194,10 @@ CSRF_COOKIE_HTTPONLY = True
 # Fernet keys, newest first. Add a key at the front, run ``rotate_keys``, then drop
 # the old one. A value that no key can open raises instead of showing ciphertext.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
+# The key behind the pseudonymous respondent keys of check-in score aggregates. Set it
+# once and keep it: without it, it is derived from SECRET_KEY, and a new SECRET_KEY
+# would need `manage.py backfill_check_in_scores --rebuild`.
+CHECK_IN_PSEUDONYM_KEY = env("CHECK_IN_PSEUDONYM_KEY", default="")
 
 # --- Wagtail ------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Sustain"

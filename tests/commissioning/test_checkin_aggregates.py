@@ -1,7 +1,9 @@
 """Check-in score aggregates: exact means, suppression under 5, no one's own score.
 
 The fixture, built through the supervision services: provider Delta, team A with 5
-people and team B with 3, one finalised check-in each this month (as of 15/3/26).
+people, team B with 3 and team E with 2, one finalised check-in each this month (as of
+15/3/26). B and E are under 5 and suppressed; together they hold 5 people, so team A can
+be shown without its figures letting anyone work out B's or E's by subtraction.
 
     team A  impact  switching off  support  workload  prompts support
     a1        10          5           8         3       yes
@@ -14,7 +16,10 @@ people and team B with 3, one finalised check-in each this month (as of 15/3/26)
     b1         6          1           4         7
     b2         6          2           5         7
     b3         9          3           6         7       yes
-    Delta    5.3        5.1         6.8       5.8      25.0%   (42/8, 41/8, 54/8, 46/8)
+    team E
+    e1         5          5           5         5
+    e2         5          5           5         5
+    Delta    5.2        5.1         6.4       5.6      20.0%  (52, 51, 64, 56 over 10)
 
 a1's impact of 10 is the only 10: it must never appear as a figure of its own.
 """
@@ -53,6 +58,7 @@ pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 3, 15)
 TEAM_A = [(10, 5, 8, 3), (2, 6, 8, 5), (3, 7, 8, 5), (4, 8, 8, 6), (2, 9, 7, 6)]
 TEAM_B = [(6, 1, 4, 7), (6, 2, 5, 7), (9, 3, 6, 7)]
+TEAM_E = [(5, 5, 5, 5), (5, 5, 5, 5)]
 MEANS_A = {
     "mean_impact": Decimal("4.2"),
     "mean_switching_off": Decimal("7.0"),
@@ -60,10 +66,10 @@ MEANS_A = {
     "mean_workload": Decimal("5.0"),
 }
 MEANS_PROVIDER = {
-    "mean_impact": Decimal("5.3"),
+    "mean_impact": Decimal("5.2"),
     "mean_switching_off": Decimal("5.1"),
-    "mean_support": Decimal("6.8"),
-    "mean_workload": Decimal("5.8"),
+    "mean_support": Decimal("6.4"),
+    "mean_workload": Decimal("5.6"),
 }
 MEAN_KEYS = list(MEANS_A)
 LABEL = "a conversation aid, not a clinical measure"
@@ -116,8 +122,9 @@ def delta():
     teams = {
         "A": TeamFactory(organisation=provider, name="A"),
         "B": TeamFactory(organisation=provider, name="B"),
+        "E": TeamFactory(organisation=provider, name="E"),
     }
-    for name, rows in (("A", TEAM_A), ("B", TEAM_B)):
+    for name, rows in (("A", TEAM_A), ("B", TEAM_B), ("E", TEAM_E)):
         for scores in rows:
             person = StaffProfileFactory(
                 organisation=provider, team=teams[name], supervisor=supervisor
@@ -144,9 +151,9 @@ class TestFigures:
         team_a, team_b = row_of(teams, "A", "team"), row_of(teams, "B", "team")
 
         assert whole["suppressed"] is False
-        assert (whole["people_checked_in"], whole["check_ins"]) == (8, 8)
+        assert (whole["people_checked_in"], whole["check_ins"]) == (10, 10)
         assert {k: whole[k] for k in MEAN_KEYS} == MEANS_PROVIDER
-        assert whole["pct_prompted_support"] == Decimal("25.0")
+        assert whole["pct_prompted_support"] == Decimal("20.0")
         assert team_a["suppressed"] is False
         assert (team_a["people_checked_in"], team_a["check_ins"]) == (5, 5)
         assert {k: team_a[k] for k in MEAN_KEYS} == MEANS_A
@@ -185,7 +192,7 @@ class TestFigures:
         user = delta["commissioner"].user
         whole = table_for(provider_scope(user, as_of=AS_OF), "checkins")
 
-        assert row_of(whole, "Delta", "provider")["people_checked_in"] == 8
+        assert row_of(whole, "Delta", "provider")["people_checked_in"] == 10
         assert CheckInScoreRecord.objects.filter(month=date(2025, 12, 1)).count() == 5
 
 
@@ -300,3 +307,40 @@ class TestNoOnesOwnScore:
         ).content.decode()
         cells = page_table(html).split("<td")[1:]
         assert not any(">10<" in cell or ">10.0<" in cell for cell in cells)
+
+
+class TestComplementarySuppression:
+    """Hiding one small team is not enough: the provider minus the rest shows it."""
+
+    @staticmethod
+    def rows(*people: int, hidden_below: int = 5) -> list[dict]:
+        return [
+            {
+                "team": f"T{n}",
+                "people_checked_in": count,
+                "suppressed": count < hidden_below,
+            }
+            for n, count in enumerate(people)
+        ]
+
+    @pytest.mark.parametrize(
+        ("people", "suppressed"),
+        [
+            ((5, 3), [True, True]),  # A would give B away by subtraction
+            ((9, 6, 3), [False, True, True]),  # the next smallest team goes too
+            ((5, 3, 2), [False, True, True]),  # B and E hide 5 between them
+            ((7, 6), [False, False]),  # nothing small: nothing hidden
+            ((6, 0), [False, True]),  # an empty team gives no one away
+            ((2,), [True]),
+        ],
+    )
+    def test_teams_are_hidden_until_the_hidden_ones_hold_five_people(
+        self, people, suppressed
+    ):
+        from commissioning.reports.supervision import suppress_complements
+
+        rows = self.rows(*people)
+
+        suppress_complements(rows)
+
+        assert [row["suppressed"] for row in rows] == suppressed
