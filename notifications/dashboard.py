@@ -1,22 +1,47 @@
-"""The home page panel: how many notifications the user has not yet read."""
+"""Home page panels: unread notifications, and open flags on the people one follows."""
 
 from datetime import date
 
 from accounts.models import User
+from accounts.roles import Role, has_role
 from home.panels import Panel
-from notifications.models import Notification
+from notifications.models import Flag, Notification
+from workforce.scoping import own_profile
+
+FLAGS_SHOWN = 10
 
 
 def panels_for(user: User, *, as_of: date) -> list[Panel]:
-    """Offer an unread-notifications panel when the user has any unread."""
+    """Offer the unread-notifications panel, and to supervisors and provider
+    managers a list of the open flags on people they may see."""
+    panels = []
     unread = Notification.objects.for_recipient(user).unread().count()
-    if not unread:
-        return []
-    return [
-        Panel(
-            title="Notifications",
-            template="notifications/panel.html",
-            context={"unread": unread},
-            order=10,
+    if unread:
+        panels.append(
+            Panel(
+                title="Notifications",
+                template="notifications/panel.html",
+                context={"unread": unread},
+                order=10,
+            )
         )
-    ]
+    if has_role(user, Role.SUPERVISOR, Role.PROVIDER_MANAGER):
+        flags = Flag.objects.open().for_user(user)
+        profile = own_profile(user)
+        if profile is not None:
+            flags = flags.exclude(person=profile)  # their own show in their panels
+        shown = list(
+            flags.select_related("person__user", "requirement__module").order_by(
+                "deadline", "pk"
+            )[:FLAGS_SHOWN]
+        )
+        if shown:
+            panels.append(
+                Panel(
+                    title="Flags",
+                    template="notifications/flags_panel.html",
+                    context={"flags": shown, "total": flags.count()},
+                    order=11,
+                )
+            )
+    return panels
