@@ -216,6 +216,8 @@ WAGTAILDOCS_EXTENSIONS = [
 ]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Avatars from Gravatar would send each editor's email hash to a third party.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
