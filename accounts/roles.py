@@ -42,7 +42,7 @@ def roles_of(user: User | AnonymousUser) -> frozenset[Role]:
         cached = frozenset(role for role in Role if role.value in names)
         if user.is_superuser:
             cached |= {Role.PLATFORM_ADMIN}
-        user._sustain_roles = cached  # type: ignore[union-attr]
+        user._sustain_roles = cached
     return cached
 
 

@@ -31,12 +31,12 @@ def own_profile(user: User | AnonymousUser) -> StaffProfile | None:
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_sustain_profile"):
-        user._sustain_profile = (  # type: ignore[union-attr]
+        user._sustain_profile = (
             StaffProfile.objects.filter(user=user)
             .select_related("organisation")
             .first()
         )
-    return user._sustain_profile  # type: ignore[union-attr]
+    return user._sustain_profile
 
 
 def person_scope(queryset: Q_T, user: User | AnonymousUser) -> Q_T:
