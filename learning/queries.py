@@ -18,6 +18,8 @@ from learning.rules import STATUS_TAG, Status, describe, training_status
 from workforce.models import StaffProfile
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from accounts.models import User
 
 
@@ -116,7 +118,7 @@ class Matrix:
 
 
 def team_matrix(
-    user: User,
+    user: User | AnonymousUser,
     *,
     as_of: date,
     team_id: int | None = None,

@@ -6,6 +6,7 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -50,6 +51,15 @@ from learning.services import (
 from workforce.dates import today
 from workforce.models import JobRole, StaffProfile, Team
 from workforce.scoping import own_profile
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+    class AuthenticatedHttpRequest(HttpRequest):
+        """A request behind ``login_required``: its user is signed in."""
+
+        user: User
+
 
 MATRIX_ROLES = (Role.SUPERVISOR, Role.PROVIDER_MANAGER, Role.PLATFORM_ADMIN)
 MANAGER_ROLES = (Role.PROVIDER_MANAGER, Role.PLATFORM_ADMIN)
@@ -294,17 +304,23 @@ def completion_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Supervisors and managers ------------------------------------------------------
 
 
-def _matrix_filters(request: HttpRequest) -> dict[str, object]:
+class MatrixFilters(TypedDict):
+    team_id: int | None
+    job_role_id: int | None
+    status: str
+
+
+def _matrix_filters(request: HttpRequest) -> MatrixFilters:
     def as_int(name: str) -> int | None:
         value = request.GET.get(name, "")
         return int(value) if value.isdigit() else None
 
     status = request.GET.get("status", "")
-    return {
-        "team_id": as_int("team"),
-        "job_role_id": as_int("job_role"),
-        "status": status if status in Status.values else "",
-    }
+    return MatrixFilters(
+        team_id=as_int("team"),
+        job_role_id=as_int("job_role"),
+        status=status if status in Status.values else "",
+    )
 
 
 @login_required
@@ -314,7 +330,7 @@ def team_matrix(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     as_of = today()
     filters = _matrix_filters(request)
-    matrix = queries.team_matrix(request.user, as_of=as_of, **filters)  # type: ignore[arg-type]
+    matrix = queries.team_matrix(request.user, as_of=as_of, **filters)
     people = StaffProfile.objects.for_user(request.user)
     return render(
         request,
@@ -366,7 +382,7 @@ def team_matrix_export(request: HttpRequest, file_format: str) -> HttpResponseBa
     matrix = queries.team_matrix(
         request.user,
         as_of=as_of,
-        **_matrix_filters(request),  # type: ignore[arg-type]
+        **_matrix_filters(request),
     )
     filename = f"team-training-{as_of.isoformat()}"
     response: HttpResponseBase
@@ -425,7 +441,7 @@ def person_training(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @login_required
-def new_exception(request: HttpRequest, person_id: int) -> HttpResponse:
+def new_exception(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Record an extension, exemption or long-term absence, with a coded reason."""
     if not has_role(request.user, *MANAGER_ROLES):
         raise PermissionDenied
@@ -460,7 +476,9 @@ def new_exception(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @login_required
-def new_external_training(request: HttpRequest, person_id: int) -> HttpResponse:
+def new_external_training(
+    request: AuthenticatedHttpRequest, person_id: int
+) -> HttpResponse:
     """Record training done elsewhere, with evidence, for a manager to approve."""
     if not has_role(request.user, *MANAGER_ROLES):
         raise PermissionDenied
@@ -498,7 +516,7 @@ def new_external_training(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def approve_external(request: HttpRequest, pk: int) -> HttpResponse:
+def approve_external(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Approve external training so that it counts as a completion."""
     if not has_role(request.user, *MANAGER_ROLES):
         raise PermissionDenied

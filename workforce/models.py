@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from workforce.dates import today
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from accounts.models import User
 
 
@@ -23,7 +25,7 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
         return self.filter(is_provider=True)
 
     def for_user(
-        self, user: User, *, as_of: date | None = None
+        self, user: User | AnonymousUser, *, as_of: date | None = None
     ) -> OrganisationQuerySet:
         """Keep the providers whose figures this user may see (aggregates at least).
 
@@ -126,7 +128,9 @@ class CommissioningContract(models.Model):
 
 
 class TeamQuerySet(models.QuerySet["Team"]):
-    def for_user(self, user: User, *, as_of: date | None = None) -> TeamQuerySet:
+    def for_user(
+        self, user: User | AnonymousUser, *, as_of: date | None = None
+    ) -> TeamQuerySet:
         """Keep teams in the organisations whose figures this user may see."""
         return self.filter(
             organisation__in=Organisation.objects.for_user(user, as_of=as_of)
@@ -183,7 +187,7 @@ class StaffProfileQuerySet(models.QuerySet["StaffProfile"]):
         """Keep people in frontline job roles."""
         return self.filter(job_role__is_frontline=True)
 
-    def for_user(self, user: User) -> StaffProfileQuerySet:
+    def for_user(self, user: User | AnonymousUser) -> StaffProfileQuerySet:
         """Keep the people this user may see by name (the one scoping rule for people).
 
         A practitioner sees themself, a supervisor also their supervisees, a provider

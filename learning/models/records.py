@@ -16,6 +16,8 @@ from learning.rules import ExceptionKind, Status, StatusDates
 from workforce.models import JobRole, Organisation, StaffProfile
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from accounts.models import User
 
 
@@ -141,7 +143,7 @@ class ExternalTraining(models.Model):
 
 
 class CompletionQuerySet(models.QuerySet["Completion"]):
-    def for_user(self, user: User) -> CompletionQuerySet:
+    def for_user(self, user: User | AnonymousUser) -> CompletionQuerySet:
         """Keep completions of people this user may see by name."""
         return self.filter(person__in=StaffProfile.objects.for_user(user))
 
@@ -258,7 +260,7 @@ class TrainingException(models.Model):
 
 
 class TrainingStatusQuerySet(models.QuerySet["TrainingStatus"]):
-    def for_user(self, user: User) -> TrainingStatusQuerySet:
+    def for_user(self, user: User | AnonymousUser) -> TrainingStatusQuerySet:
         """Keep rows of people this user may see by name."""
         return self.filter(person__in=StaffProfile.objects.for_user(user))
 
