@@ -16,6 +16,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models.expressions import Combinable
 
 # Every stored token starts with this, so an unencrypted value is never mistaken
 # for one and an empty value stays empty (purged content is stored as "").
@@ -112,6 +113,11 @@ class EncryptedTextField(models.TextField):
 
 class EncryptedIntegerField(EncryptedTextField):
     """A small integer (a check-in score) stored encrypted; blank means not given."""
+
+    # For django-stubs: Python code writes and reads an int (or None) here, not the
+    # text the stubs give TextField, hence the ignores.
+    _pyi_private_set_type: int | Combinable | None  # type: ignore[assignment]
+    _pyi_private_get_type: int | None  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("null", True)
