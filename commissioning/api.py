@@ -7,6 +7,7 @@ field-level detail. Commissioners get aggregates only, never a name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -86,7 +87,7 @@ def _scope(request: Request, as_of: date) -> tuple[ReportScope, int | None]:
     return team_scope(request.user, provider, as_of=as_of), provider.pk
 
 
-def _unsuppressed(row: dict[str, Any]) -> dict[str, Any]:
+def _unsuppressed(row: Mapping[str, Any]) -> dict[str, Any]:
     """Send a suppressed figure as null (its row says ``suppressed: true``)."""
     return {key: None if value == SUPPRESSED else value for key, value in row.items()}
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -311,7 +311,7 @@ def maintain_flags(*, lo: int, hi: int, as_of: date, now: datetime) -> dict[str,
     wanted: dict[tuple[int, str, int | None], tuple[str, date]] = {}
     messages = _Messages()
 
-    for person_id, requirement_id, status, deadline in (
+    training_due = (
         TrainingStatus.objects.filter(person_id__gte=lo, person_id__lte=hi)
         .with_status(as_of)
         .filter(
@@ -322,7 +322,10 @@ def maintain_flags(*, lo: int, hi: int, as_of: date, now: datetime) -> dict[str,
                 deadline__lte=as_of + timedelta(days=REMINDER_30_DAYS),
             )
         )
-        .values_list("person_id", "requirement_id", "status", "deadline")
+    )
+    # ``status`` is the with_status() annotation, which the stubs cannot see.
+    for person_id, requirement_id, status, deadline in training_due.values_list(  # type: ignore[misc]
+        "person_id", "requirement_id", "status", "deadline"
     ):
         if person_id not in active:
             continue
@@ -339,11 +342,16 @@ def maintain_flags(*, lo: int, hi: int, as_of: date, now: datetime) -> dict[str,
         )
         messages.training[(person_id, kind, deadline)].add(requirement_id)
 
-    for person_id, status, due_on in (
-        SupervisionStatus.objects.filter(person_id__gte=lo, person_id__lte=hi)
+    # ``status`` is the with_status() annotation, which the stubs cannot see.
+    supervision_due = (
+        SupervisionStatus.objects.filter(  # type: ignore[misc]
+            person_id__gte=lo, person_id__lte=hi
+        )
         .with_status(as_of=as_of)
         .filter(status__in=[SupervisionState.DUE_SOON, *SUPERVISION_LEVEL])
-        .values_list("person_id", "status", "due_on")
+    )
+    for person_id, status, due_on in supervision_due.values_list(  # type: ignore[misc]
+        "person_id", "status", "due_on"
     ):
         if person_id not in active:
             continue
@@ -374,10 +382,10 @@ def maintain_flags(*, lo: int, hi: int, as_of: date, now: datetime) -> dict[str,
     for key, (level, deadline) in wanted.items():
         if key in open_flags and key not in closed:
             continue
-        person_id, kind, requirement_id = key
+        person_id, flag_kind, requirement_id = key
         flag = Flag(
             person_id=person_id,
-            kind=kind,
+            kind=flag_kind,
             requirement_id=requirement_id,
             level=level,
             deadline=deadline,
@@ -385,7 +393,8 @@ def maintain_flags(*, lo: int, hi: int, as_of: date, now: datetime) -> dict[str,
             escalated_on=as_of if level != FlagLevel.OVERDUE else None,
         )
         to_open.append(flag)
-        if kind == FlagKind.TRAINING:
+        if flag_kind == FlagKind.TRAINING:
+            assert requirement_id is not None  # a training flag names its requirement
             messages.training[
                 (person_id, NotificationKind.TRAINING_OVERDUE, deadline)
             ].add(requirement_id)
@@ -475,7 +484,7 @@ def _requests(
             "days_left": (deadline - as_of).days,
             "url": "/training/",
         }
-        recipients = [person]
+        recipients: list[StaffProfile | None] = [person]
         if kind == NotificationKind.TRAINING_OVERDUE:
             recipients.append(person.supervisor)
         requests += _to(recipients, kind, person, deadline, context, as_of=as_of)
@@ -593,9 +602,9 @@ def send_weekly_digests(*, as_of: date, now: datetime) -> int:
         .select_related("user")
         .distinct()
     ):
-        row = by_org[manager.organisation_id]
+        org_row = by_org[manager.organisation_id]
         users[manager.user_id] = manager.user
-        items[manager.user_id] += _digest_lines(row, as_supervisor=False)
+        items[manager.user_id] += _digest_lines(org_row, as_supervisor=False)
     return enqueue_many(
         requests=[
             NotificationRequest(
@@ -611,7 +620,7 @@ def send_weekly_digests(*, as_of: date, now: datetime) -> int:
     )
 
 
-def _digest_lines(row: dict[str, int], *, as_supervisor: bool) -> list[str]:
+def _digest_lines(row: Mapping[str, object], *, as_supervisor: bool) -> list[str]:
     people, escalated = row["people"], row["escalated"]
     lines = []
     if people:

@@ -10,8 +10,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from supervision.models import (
@@ -39,7 +48,7 @@ class SuperviseeRow:
     training: str | None = None
 
 
-def _count(queryset, column: str = "pk") -> Subquery:
+def _count(queryset: QuerySet[Any], column: str = "pk") -> Coalesce:
     return Coalesce(
         Subquery(
             queryset.order_by().values(column).annotate(n=Count("pk")).values("n")[:1],
@@ -57,8 +66,11 @@ def _training_summaries(person_ids: list[int], *, as_of: date) -> dict[int, str]
     except ImportError:  # the learning app is not installed in this build
         return None
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    # ``status`` is the with_status() annotation, which the stubs cannot see.
     for person_id, status in (
-        TrainingStatus.objects.filter(person_id__in=person_ids)
+        TrainingStatus.objects.filter(  # type: ignore[misc]
+            person_id__in=person_ids
+        )
         .with_status(as_of)
         .values_list("person_id", "status")
     ):

@@ -349,7 +349,7 @@ def save_roster_rows(
 
 def _apply(rows: Iterable[RosterRow], result: RosterResult) -> list[int]:
     rows = list(rows)
-    users = {
+    users: dict[str, User] = {
         user.email.lower(): user
         for user in User.objects.annotate(email_ci=Lower("email")).filter(
             Q(email_ci__in=[r.email for r in rows])
@@ -431,8 +431,8 @@ def _apply(rows: Iterable[RosterRow], result: RosterResult) -> list[int]:
             profile.save(update_fields=["supervisor", "line_manager"])
             if outcome[row.email] == "unchanged":
                 outcome[row.email] = "updated"
-    for value in outcome.values():
-        setattr(result, value, getattr(result, value) + 1)
+    for counter in outcome.values():
+        setattr(result, counter, getattr(result, counter) + 1)
     return changed_ids
 
 

@@ -7,7 +7,7 @@ family is one module and one (or two) set-based queries, whatever the headcount.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 
 from accounts.roles import Role, roles_of
-from workforce.models import CommissioningContract, Organisation, StaffProfile, Team
+from workforce.models import (
+    CommissioningContract,
+    Organisation,
+    StaffProfile,
+    StaffProfileQuerySet,
+    Team,
+)
 from workforce.scoping import own_profile
 
 if TYPE_CHECKING:
@@ -80,7 +86,7 @@ class ReportScope:
         """The StaffProfile field a report groups by."""
         return "organisation_id" if self.level is Level.PROVIDER else "team_id"
 
-    def people(self) -> QuerySet[StaffProfile]:
+    def people(self) -> StaffProfileQuerySet:
         """Return the people in post on ``as_of`` in the groups of this report."""
         return StaffProfile.objects.active(as_of=self.as_of).filter(
             organisation_id__in=self.provider_ids
@@ -198,7 +204,7 @@ class Table:
     key: str
     title: str
     columns: list[Column]
-    rows: Iterable[dict[str, Any]] = field(default_factory=list)
+    rows: Iterable[Mapping[str, Any]] = field(default_factory=list)
     note: str = ""
 
     def cells(self) -> Iterator[list[Any]]:

@@ -6,10 +6,11 @@ from ``StaffProfile.objects.for_user``, the one rule for who may see whom by nam
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 
 from commissioning.reports.common import CASELOAD_WINDOW_DAYS, NO_TEAM, Column, Table
 from learning.models import TrainingStatus
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def people_queryset(user: User | AnonymousUser, provider: Organisation, *, as_of: date):  # type: ignore[no-untyped-def]
+def people_queryset(
+    user: User | AnonymousUser, provider: Organisation, *, as_of: date
+) -> QuerySet[StaffProfile, Mapping[str, Any]]:
     """Return the provider's people in post whom the user may see by name."""
     latest = (
         CaseloadSnapshot.objects.filter(
@@ -39,15 +42,17 @@ def people_queryset(user: User | AnonymousUser, provider: Organisation, *, as_of
 
     def count_of(status: str) -> Subquery:
         return Subquery(
-            training.filter(status=status)
+            # ``status`` is the with_status() annotation, which the stubs cannot see.
+            training.filter(status=status)  # type: ignore[misc]
             .values("person")
             .annotate(n=Count("pk"))
             .values("n")[:1],
             output_field=IntegerField(),
         )
 
+    # ``status`` is the with_status() annotation, which the stubs cannot see.
     supervision = (
-        SupervisionStatus.objects.filter(person=OuterRef("pk"))
+        SupervisionStatus.objects.filter(person=OuterRef("pk"))  # type: ignore[misc]
         .with_status(as_of=as_of)
         .values("status")[:1]
     )
@@ -82,7 +87,7 @@ def people_table(
 ) -> Table:
     """Build the named drill-down: one row per person, streamed."""
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows() -> Iterator[dict[str, Any]]:
         for person in people_queryset(user, provider, as_of=as_of).iterator(
             chunk_size=2000
         ):

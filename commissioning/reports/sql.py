@@ -36,7 +36,17 @@ class DaysSince(Func):
     def __init__(self, column: str | Expression, *, as_of: date) -> None:
         super().__init__(V(as_of), column)
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
+        # The same signature as Func.as_sql; this day count always uses its own
+        # template and joiner, whatever a caller passes.
         return super().as_sql(
             compiler, connection, template="(%(expressions)s)", arg_joiner="::date - "
         )

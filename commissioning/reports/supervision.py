@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Q, QuerySet
 
 from commissioning.reports.common import (
     SUPPRESSED,
@@ -82,7 +82,7 @@ def compliance_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
     return by_key(rows, group)
 
 
-def _recent_attendance(scope: ReportScope):  # type: ignore[no-untyped-def]
+def _recent_attendance(scope: ReportScope) -> QuerySet[SessionAttendance]:
     start = scope.as_of - timedelta(days=WINDOW_DAYS)
     return SessionAttendance.objects.filter(
         person__in=scope.people(),
