@@ -160,7 +160,7 @@ USE_TZ = True
 
 # --- Static files and media ---------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "static_build"
+STATIC_ROOT: Path | None = BASE_DIR / "static_build"  # None in test settings
 STATICFILES_DIRS = [BASE_DIR / "assets" / "dist"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
