@@ -9,7 +9,7 @@ PORT ?= 8000
 STAMPS := $(VENV)/.stamps
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format check-migrations migrate seed worker beat scheduler bench clean
+.PHONY: help install run test lint typecheck format check-migrations migrate seed worker beat scheduler bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,6 +55,9 @@ test: $(STAMPS)/test assets/dist/css/main.css ## Install test dependencies and r
 lint: $(STAMPS)/test ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(STAMPS)/test ## Type-check services, tasks, rules and reports with mypy
+	$(BIN)/mypy
 
 format: $(STAMPS)/test ## Format and fix what ruff can
 	$(BIN)/ruff format .
