@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from learning.events import completion_recorded
 from learning.models import (
     Attempt,
     Completion,
@@ -329,6 +330,7 @@ def submit_knowledge_check(
                     revision_id=revision_id,
                     attempt=attempt,
                 )
+                completion_recorded.send(sender=Completion, completion=completion)
                 sync_training_status(person_ids=[person.pk], as_of=as_of)
     except IntegrityError:
         existing = _attempt_for_token(token, person)
@@ -478,5 +480,6 @@ def approve_external_training(
         revision_id=module.live_revision_id,
         external=record,
     )
+    completion_recorded.send(sender=Completion, completion=completion)
     sync_training_status(person_ids=[record.person_id], as_of=as_of)
     return completion

@@ -32,6 +32,8 @@ class NotificationKind(models.TextChoices):
         "Supervision escalated a second time",
     )
     WEEKLY_DIGEST = "weekly_digest", "Weekly summary"
+    TRAINING_COMPLETED = "training_completed", "Training completed"
+    SESSION_READY = "session_ready", "Supervision record ready"
 
 
 class NotificationStatus(models.TextChoices):

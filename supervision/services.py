@@ -16,6 +16,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.models import User
+from supervision.events import session_finalised
 from supervision.models import (
     CONTENT_FIELDS,
     SCORE_FIELDS,
@@ -416,6 +417,11 @@ def finalise_session(*, session_id: int, by: User, as_of: date) -> SupervisionSe
     sync_supervision_status(
         person_ids=list(session.attendances.values_list("person_id", flat=True)),
         as_of=as_of,
+    )
+    session_finalised.send(
+        sender=SupervisionSession,
+        session=session,
+        person_ids=list(session.attendances.values_list("person_id", flat=True)),
     )
     return session
 

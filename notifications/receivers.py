@@ -1,0 +1,77 @@
+"""Write a notification when learning or supervision records something worth telling.
+
+Each receiver runs inside the sender's transaction, so the outbox row commits or
+rolls back with the completion or session it reports. The apps send plain signals
+and never import this one; a duplicate (same recipient, kind, person and date) is
+skipped by :func:`enqueue`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.dispatch import receiver
+from django.urls import reverse
+
+from learning.events import completion_recorded
+from notifications.models import NotificationKind
+from notifications.services import enqueue
+from supervision.events import session_finalised
+from workforce.models import StaffProfile
+
+if TYPE_CHECKING:
+    from learning.models import Completion
+    from supervision.models import SupervisionSession
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@receiver(completion_recorded, dispatch_uid="notify_training_completed")
+def notify_training_completed(
+    sender: Any, *, completion: Completion, **kwargs: Any
+) -> None:
+    """Tell the learner they completed a module, with a link to their certificate.
+
+    The completion date is the notification's ``key_date`` (the templates show it).
+    """
+    person = completion.person
+    enqueue(
+        recipient=person.user,
+        kind=NotificationKind.TRAINING_COMPLETED,
+        subject_person=person,
+        key_date=completion.completed_on,
+        context={
+            "module_title": completion.module.title,
+            "url": _absolute(
+                reverse("learning:certificate", args=[completion.verification_id])
+            ),
+        },
+    )
+
+
+@receiver(session_finalised, dispatch_uid="notify_session_ready")
+def notify_session_ready(
+    sender: Any, *, session: SupervisionSession, person_ids: list[int], **kwargs: Any
+) -> None:
+    """Tell each supervisee the session record is ready: a name, a date and a link.
+
+    Nothing from the session's content goes in; the session date is ``key_date``.
+    """
+    context = {
+        "supervisor_name": session.supervisor.full_name,
+        "url": _absolute(reverse("supervision:session_detail", args=[session.pk])),
+    }
+    people = StaffProfile.objects.filter(
+        pk__in=person_ids, user__is_active=True
+    ).select_related("user")
+    for person in people:
+        enqueue(
+            recipient=person.user,
+            kind=NotificationKind.SESSION_READY,
+            subject_person=person,
+            key_date=session.held_on,
+            context=context,
+        )

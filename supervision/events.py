@@ -1,0 +1,11 @@
+"""Events other apps react to, without supervision depending on them.
+
+``session_finalised`` is sent inside the transaction that finalised a session, so a
+receiver's writes (an outbox row, say) commit or roll back with it.
+"""
+
+from django.dispatch import Signal
+
+# Sent with ``session: SupervisionSession`` and ``person_ids: list[int]`` (the
+# supervisees at the session).
+session_finalised = Signal()
