@@ -9,12 +9,18 @@ chunk or a second beat tick write nothing new.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 class NotificationKind(models.TextChoices):
@@ -221,7 +227,7 @@ class FlagLevel(models.TextChoices):
 
 
 class FlagQuerySet(models.QuerySet["Flag"]):
-    def for_user(self, user: models.Model) -> FlagQuerySet:
+    def for_user(self, user: User | AnonymousUser) -> FlagQuerySet:
         """Keep flags on people this user may see by name."""
         from workforce.models import StaffProfile
 
