@@ -97,6 +97,10 @@ class Notification(models.Model):
     key_date = models.DateField(
         help_text="The deadline or date the notification is about."
     )
+    # What the notification is about when a person can get several of one kind on
+    # one date (e.g. "completion:42"); blank for the sweep's kinds, which are once a
+    # deadline. Part of the unique key.
+    reference = models.CharField(max_length=40, blank=True, default="")
     subject = models.CharField(max_length=200)
     body_text = models.TextField()
     body_html = models.TextField()
@@ -127,7 +131,8 @@ class Notification(models.Model):
                     "subject_person", Value(0), output_field=models.BigIntegerField()
                 ),
                 "key_date",
-                name="notification_once_per_recipient_kind_person_date",
+                "reference",
+                name="notification_once_per_recipient_kind_person_date_ref",
             ),
             models.CheckConstraint(
                 condition=~Q(status="sending") | Q(lease_until__isnull=False),

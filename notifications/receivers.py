@@ -43,6 +43,7 @@ def notify_training_completed(
         kind=NotificationKind.TRAINING_COMPLETED,
         subject_person=person,
         key_date=completion.completed_on,
+        reference=f"completion:{completion.pk}",
         context={
             "module_title": completion.module.title,
             "url": _absolute(
@@ -73,5 +74,6 @@ def notify_session_ready(
             kind=NotificationKind.SESSION_READY,
             subject_person=person,
             key_date=session.held_on,
+            reference=f"session:{session.pk}",
             context=context,
         )

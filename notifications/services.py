@@ -59,6 +59,7 @@ class NotificationRequest:
     key_date: date
     subject_person: StaffProfile | None = None
     context: Mapping[str, Any] = field(default_factory=dict)
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def enqueue(
     subject_person: StaffProfile | None = None,
     key_date: date,
     context: Mapping[str, Any],
+    reference: str = "",
     now: datetime | None = None,
 ) -> Notification | None:
     """Write one notification to the outbox; return None if it was already there.
@@ -91,6 +93,7 @@ def enqueue(
             subject_person=subject_person,
             key_date=key_date,
             context=context,
+            reference=reference,
         ),
         now=now or timezone.now(),
     )
@@ -122,7 +125,9 @@ def enqueue_many(
             recipient_id__in={key[0] for key in wanted},
             kind__in={key[1] for key in wanted},
             key_date__in={key[3] for key in wanted},
-        ).values_list("recipient_id", "kind", "subject_person_id", "key_date")
+        ).values_list(
+            "recipient_id", "kind", "subject_person_id", "key_date", "reference"
+        )
     )
     # Render only what is new: a second sweep on the same day renders nothing.
     new_rows = [
@@ -221,6 +226,7 @@ def _build(request: NotificationRequest, *, now: datetime) -> Notification:
         kind=request.kind,
         subject_person=person,
         key_date=request.key_date,
+        reference=request.reference,
         subject=" ".join(subject.split())[:200],
         body_text=render_to_string(f"{template}.txt", context).strip() + "\n",
         body_html=render_to_string(f"{template}.html", context),
@@ -230,13 +236,16 @@ def _build(request: NotificationRequest, *, now: datetime) -> Notification:
     )
 
 
-def _request_key(request: NotificationRequest) -> tuple[int, str, int | None, date]:
+def _request_key(
+    request: NotificationRequest,
+) -> tuple[int, str, int | None, date, str]:
     person = request.subject_person
     return (
         request.recipient.pk,
         str(request.kind),
         person.pk if person else None,
         request.key_date,
+        request.reference,
     )
 
 
@@ -246,6 +255,7 @@ def _exists(row: Notification) -> bool:
         kind=row.kind,
         subject_person_id=row.subject_person_id,
         key_date=row.key_date,
+        reference=row.reference,
     ).exists()
 
 

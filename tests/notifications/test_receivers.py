@@ -18,8 +18,14 @@ from accounts.roles import Role
 from learning.models import Completion, ExternalTraining
 from learning.services import approve_external_training, submit_knowledge_check
 from notifications.models import Notification, NotificationKind
+from notifications.receivers import notify_training_completed
 from supervision.services import SessionDetails, create_session, finalise_session
-from tests.factories.learning import make_module, right_answers, wrong_answers
+from tests.factories.learning import (
+    CompletionFactory,
+    make_module,
+    right_answers,
+    wrong_answers,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +242,16 @@ def test_learning_and_supervision_never_import_notifications():
                 if any(name.split(".")[0] == "notifications" for name in names):
                     offenders.append(str(path.relative_to(BASE_DIR)))
     assert offenders == []
+
+
+class TestTwoOfAKindOnOneDay:
+    def test_two_modules_completed_on_one_day_give_two_notifications(self):
+        first = CompletionFactory()
+        second = CompletionFactory(person=first.person, completed_on=first.completed_on)
+        Notification.objects.all().delete()
+
+        for completion in Completion.objects.filter(pk__in=[first.pk, second.pk]):
+            notify_training_completed(sender=None, completion=completion)
+            notify_training_completed(sender=None, completion=completion)
+
+        assert Notification.objects.filter(kind="training_completed").count() == 2
