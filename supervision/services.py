@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -99,16 +100,41 @@ def ensure_default_policies() -> int:
     return created
 
 
+class _PersonFacts(TypedDict):
+    """What the supervision rules read about a person (one ``values()`` row)."""
+
+    id: int
+    job_role_id: int
+    job_role__is_frontline: bool
+    started_in_role: date
+    qualified_on: date | None
+    left_on: date | None
+
+
+_PERSON_FACTS = (
+    "id",
+    "job_role_id",
+    "job_role__is_frontline",
+    "started_in_role",
+    "qualified_on",
+    "left_on",
+)
+# A status row's stored values, in ``SupervisionStatus.DATE_FIELDS`` order.
+_Row = tuple[object, ...]
+
+
 @dataclass(frozen=True)
 class _Policies:
     by_role: dict[int, SupervisionPolicy]
     default: SupervisionPolicy | None
+    # Each policy's stages in position order, read once.
+    stages: dict[int, list[PolicyStage]]
 
-    def for_person(self, person: StaffProfile) -> SupervisionPolicy | None:
-        policy = self.by_role.get(person.job_role_id)
+    def for_person(self, person: _PersonFacts) -> SupervisionPolicy | None:
+        policy = self.by_role.get(person["job_role_id"])
         if policy is not None:
             return policy
-        return self.default if person.job_role.is_frontline else None
+        return self.default if person["job_role__is_frontline"] else None
 
 
 def _load_policies() -> _Policies:
@@ -116,14 +142,19 @@ def _load_policies() -> _Policies:
     return _Policies(
         by_role={p.job_role_id: p for p in policies if p.job_role_id is not None},
         default=next((p for p in policies if p.is_default), None),
+        stages={
+            p.pk: sorted(p.stages.all(), key=lambda stage: stage.position)
+            for p in policies
+        },
     )
 
 
-def _stages(policy: SupervisionPolicy, person: StaffProfile) -> list[Stage]:
-    start = person.started_in_role
+def _stages(
+    policy: SupervisionPolicy, person: _PersonFacts, policies: _Policies
+) -> list[Stage]:
+    start = person["started_in_role"]
     if policy.stages_follow == SupervisionPolicy.StagesFollow.QUALIFIED:
-        start = person.qualified_on or person.started_in_role
-    stages = sorted(policy.stages.all(), key=lambda stage: stage.position)
+        start = person["qualified_on"] or person["started_in_role"]
     return [
         Stage(
             interval_days=stage.interval_days,
@@ -131,45 +162,46 @@ def _stages(policy: SupervisionPolicy, person: StaffProfile) -> list[Stage]:
             if stage.ends_after is None
             else stage_end(start, stage.ends_after, stage.ends_after_unit),
         )
-        for stage in stages
+        for stage in policies.stages[policy.pk]
     ]
 
 
 def _desired_dates(
-    person: StaffProfile,
+    person: _PersonFacts,
     *,
     last_session_on: date | None,
     policies: _Policies,
     as_of: date,
-) -> dict[str, object]:
-    empty: dict[str, object] = dict.fromkeys(SupervisionStatus.DATE_FIELDS)
-    empty["last_session_on"] = last_session_on
+) -> _Row:
+    """Return the row's values in ``SupervisionStatus.DATE_FIELDS`` order."""
+    empty = (None, last_session_on, None, None, None, None, None, None)
     policy = policies.for_person(person)
-    if policy is None or not person.is_active_on(as_of):
+    left_on = person["left_on"]
+    if policy is None or (left_on is not None and left_on < as_of):
         return empty
-    stages = _stages(policy, person)
+    stages = _stages(policy, person, policies)
     if not stages:
         return empty
-    anchor = last_session_on or person.started_in_role
+    anchor = last_session_on or person["started_in_role"]
     dates = ladder(
         anchor=anchor,
         stages=stages,
         due_soon_days=policy.due_soon_days,
         first_escalation_days=policy.first_escalation_days,
     )
-    return {
-        "policy_id": policy.pk,
-        "last_session_on": last_session_on,
-        "anchor_on": dates.anchor,
-        "interval_days": dates.interval_days,
-        "due_on": dates.due_on,
-        "due_soon_from": dates.due_soon_from,
-        "escalate_on": dates.escalate_on,
-        "escalate_twice_on": dates.escalate_twice_on,
-    }
+    return (
+        policy.pk,
+        last_session_on,
+        dates.anchor,
+        dates.interval_days,
+        dates.due_on,
+        dates.due_soon_from,
+        dates.escalate_on,
+        dates.escalate_twice_on,
+    )
 
 
-SYNC_CHUNK = 1000
+SYNC_CHUNK = 2000
 
 
 @transaction.atomic
@@ -181,24 +213,34 @@ def sync_supervision_status(
     ``person_ids=None`` means everyone active on ``as_of``. A second run changes
     nothing and returns 0.
     """
-    people = StaffProfile.objects.select_related("job_role").order_by("pk")
-    if person_ids is None:
-        people = people.active(as_of=as_of)
-    else:
-        people = people.filter(pk__in=list(person_ids))
+    people = StaffProfile.objects.order_by("pk")
     policies = _load_policies()
     changed = 0
-    ids = list(people.values_list("pk", flat=True))
-    for start in range(0, len(ids), SYNC_CHUNK):
-        chunk = ids[start : start + SYNC_CHUNK]
-        changed += _sync_chunk(
-            list(people.filter(pk__in=chunk)), policies=policies, as_of=as_of
-        )
-    return changed
+    if person_ids is not None:
+        ids = sorted(set(person_ids))
+        for start in range(0, len(ids), SYNC_CHUNK):
+            chunk: list[_PersonFacts] = list(
+                people.filter(pk__in=ids[start : start + SYNC_CHUNK]).values(
+                    *_PERSON_FACTS
+                )
+            )
+            changed += _sync_chunk(chunk, policies=policies, as_of=as_of)
+        return changed
+    active = people.active(as_of=as_of)
+    last_pk = 0
+    while True:
+        chunk = list(active.filter(pk__gt=last_pk).values(*_PERSON_FACTS)[:SYNC_CHUNK])
+        if not chunk:
+            return changed
+        changed += _sync_chunk(chunk, policies=policies, as_of=as_of)
+        last_pk = chunk[-1]["id"]
 
 
-def _sync_chunk(people: list[StaffProfile], *, policies: _Policies, as_of: date) -> int:
-    ids = [person.pk for person in people]
+def _sync_chunk(people: list[_PersonFacts], *, policies: _Policies, as_of: date) -> int:
+    """Write only the rows that differ, with one upsert."""
+    if not people:
+        return 0
+    ids = [person["id"] for person in people]
     last_sessions = dict(
         SessionAttendance.objects.filter(
             person_id__in=ids, session__state=SupervisionSession.State.FINALISED
@@ -207,33 +249,36 @@ def _sync_chunk(people: list[StaffProfile], *, policies: _Policies, as_of: date)
         .annotate(last=Max("session__held_on"))
         .values_list("person_id", "last")
     )
-    rows = {
-        row.person_id: row
-        for row in SupervisionStatus.objects.filter(person_id__in=ids)
+    existing: dict[int, _Row] = {
+        row[0]: row[1:]
+        for row in SupervisionStatus.objects.filter(person_id__in=ids).values_list(
+            "person_id", *SupervisionStatus.DATE_FIELDS
+        )
     }
-    to_create: list[SupervisionStatus] = []
-    to_update: list[SupervisionStatus] = []
+    to_write: list[SupervisionStatus] = []
     for person in people:
         desired = _desired_dates(
             person,
-            last_session_on=last_sessions.get(person.pk),
+            last_session_on=last_sessions.get(person["id"]),
             policies=policies,
             as_of=as_of,
         )
-        row = rows.get(person.pk)
-        if row is None:
-            to_create.append(SupervisionStatus(person_id=person.pk, **desired))
-            continue
-        if any(getattr(row, name) != value for name, value in desired.items()):
-            for name, value in desired.items():
-                setattr(row, name, value)
-            to_update.append(row)
-    SupervisionStatus.objects.bulk_create(to_create)
-    if to_update:
-        SupervisionStatus.objects.bulk_update(
-            to_update, [*SupervisionStatus.DATE_FIELDS, "updated_at"]
+        if existing.get(person["id"]) != desired:
+            to_write.append(
+                SupervisionStatus(
+                    person_id=person["id"],
+                    **dict(zip(SupervisionStatus.DATE_FIELDS, desired, strict=True)),
+                )
+            )
+    if to_write:
+        SupervisionStatus.objects.bulk_create(
+            to_write,
+            batch_size=SYNC_CHUNK,
+            update_conflicts=True,
+            unique_fields=["person"],
+            update_fields=[*SupervisionStatus.DATE_FIELDS, "updated_at"],
         )
-    return len(to_create) + len(to_update)
+    return len(to_write)
 
 
 # --- Sessions -----------------------------------------------------------------------
