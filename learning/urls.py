@@ -32,4 +32,7 @@ urlpatterns = [
         name="new_external_training",
     ),
     path("external/<int:pk>/approve/", views.approve_external, name="approve_external"),
+    path(
+        "external/<int:pk>/evidence/", views.external_evidence, name="external_evidence"
+    ),
 ]

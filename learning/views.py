@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -529,3 +530,25 @@ def approve_external(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     approve_external_training(record=record, approved_by=request.user, as_of=today())
     messages.success(request, "Approved: it now counts as a completion.")
     return redirect("learning:person_training", person_id=record.person_id)
+
+
+@login_required
+def external_evidence(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Download the evidence file of external training, for those who may see it.
+
+    Evidence is never served from a public media URL: only the person and those the
+    scoping layer lets see them (their supervisor, their managers) get the file.
+    """
+    record = get_object_or_404(
+        ExternalTraining.objects.filter(
+            person__in=StaffProfile.objects.for_user(request.user)
+        ).exclude(evidence=""),
+        pk=pk,
+    )
+    response = FileResponse(
+        record.evidence.open("rb"),
+        as_attachment=True,
+        filename=record.evidence.name.rsplit("/", 1)[-1],
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
