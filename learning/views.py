@@ -548,7 +548,7 @@ def external_evidence(request: HttpRequest, pk: int) -> HttpResponseBase:
     response = FileResponse(
         record.evidence.open("rb"),
         as_attachment=True,
-        filename=record.evidence.name.rsplit("/", 1)[-1],
+        filename=(record.evidence.name or "evidence").rsplit("/", 1)[-1],
     )
     response["Cache-Control"] = "private, no-store"
     return response
