@@ -37,26 +37,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from learning.content import ensure_site  # noqa: E402
+
 AS_OF = date(2026, 3, 15)
 PROVIDERS = int(os.environ.get("BENCH_PROVIDERS", 10))
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", 100))
 REQUIREMENTS = int(os.environ.get("BENCH_REQUIREMENTS", 5))
-
-
-def ensure_site() -> None:
-    """Give Wagtail a root page and default site again after the flush."""
-    from django.conf import settings
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page, Site
-
-    if Site.objects.exists():
-        return
-    Locale.objects.get_or_create(
-        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    )
-    root = Page.add_root(instance=Page(title="Root", slug="root"))
-    home = root.add_child(instance=Page(title="Home", slug="home"))
-    Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
 
 
 def build() -> None:

@@ -43,7 +43,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench.bench_coverage import ensure_site  # noqa: E402
+from learning.content import ensure_site  # noqa: E402
 
 AS_OF = date(2026, 3, 18)
 STAFF = int(os.environ.get("BENCH_STAFF", 2000))

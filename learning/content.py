@@ -181,33 +181,41 @@ def parse_module(source: dict[str, Any], name: str) -> dict[str, Any]:
     }
 
 
+def ensure_site() -> Page:
+    """Return the default site's root page, rebuilding Wagtail's tree if it is gone.
+
+    Migrations make the locale, root page and default site; a flushed database (a
+    transactional test, a benchmark) has none of them.
+    """
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is not None:
+        return site.root_page
+    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    locale, _ = Locale.objects.get_or_create(language_code=language)
+    tree_root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=locale)
+    )
+    home = tree_root.get_children().first() or tree_root.add_child(
+        instance=Page(title="Sustain", slug="home", locale=locale)
+    )
+    Site.objects.create(
+        hostname="localhost", port=80, root_page=home, is_default_site=True
+    )
+    return home
+
+
 def ensure_catalogue() -> TrainingCatalogPage:
     """Return the catalogue at /training/, making it under the site root if missing."""
     existing = TrainingCatalogPage.objects.first()
     if existing is not None:
         return existing
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is not None:
-        root = site.root_page
-    else:
-        # A flushed database has no page tree: rebuild Wagtail's root and home page.
-        Locale.objects.get_or_create(
-            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-        )
-        tree_root = Page.get_first_root_node() or Page.add_root(
-            instance=Page(title="Root", slug="root")
-        )
-        root = tree_root.add_child(instance=Page(title="Sustain", slug="home"))
-        Site.objects.create(
-            hostname="localhost", port=80, root_page=root, is_default_site=True
-        )
     page = TrainingCatalogPage(
         title="Training",
         slug="training",
         introduction="Rolling training for everyone who works with young people "
         "at risk of, or experiencing, child sexual exploitation.",
     )
-    root.add_child(instance=page)
+    ensure_site().add_child(instance=page)
     page.save_revision().publish()
     return page
 

@@ -9,10 +9,10 @@ import os
 from datetime import date
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from accounts.roles import Role
+from learning.content import ensure_site
 from tests.factories import StaffProfileFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -36,28 +36,6 @@ def _require_services(request: pytest.FixtureRequest) -> None:
         _unavailable("needs Redis: set REDIS_URL")
 
 
-def ensure_wagtail_tree() -> None:
-    """Recreate what Wagtail's migrations make (locale, root page, default site).
-
-    A transactional test empties every table when it ends, so the next one would find
-    no page tree to publish training modules into.
-    """
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page, Site
-
-    if Site.objects.filter(is_default_site=True).exists():
-        return
-    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    locale, _ = Locale.objects.get_or_create(language_code=language)
-    root = Page.get_first_root_node() or Page.add_root(
-        instance=Page(title="Root", slug="root", locale=locale)
-    )
-    home = root.get_children().first() or root.add_child(
-        instance=Page(title="Welcome to Sustain", slug="home", locale=locale)
-    )
-    Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
-
-
 @pytest.fixture(autouse=True)
 def _wagtail_tree_in_transactional_tests(request: pytest.FixtureRequest) -> None:
     marker = request.node.get_closest_marker("django_db")
@@ -67,7 +45,9 @@ def _wagtail_tree_in_transactional_tests(request: pytest.FixtureRequest) -> None
     )
     if uses_transactions:
         request.getfixturevalue("transactional_db")
-        ensure_wagtail_tree()
+        # A transactional test empties every table when it ends, Wagtail's page tree
+        # included; put it back so the next test has a site to publish modules in.
+        ensure_site()
 
 
 @pytest.fixture
