@@ -47,6 +47,7 @@ run: seed ## Install, migrate, seed and serve the demo with its scheduler on htt
 	@echo "Scheduled jobs run in-process (manage.py run_scheduler): no Redis needed."
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py run_scheduler & \
+	  (sleep 10; printf '\n== Sustain is running on http://127.0.0.1:$(PORT)/\n== Demo logins (password sustain-demo): practitioner, supervisor, manager, commissioner, editor, admin\n== Emails (reminders, password resets) are printed here, not sent.\n\n') & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMPS)/test assets/dist/css/main.css ## Install test dependencies and run the whole suite
