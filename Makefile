@@ -42,12 +42,11 @@ seed: migrate ## Load the demo county (safe to repeat)
 	$(PY) manage.py seed_demo
 
 run: seed ## Install, migrate, seed and serve the demo with its scheduler on http://127.0.0.1:$(PORT)
-	@echo ""
-	@echo "Sustain is starting on http://127.0.0.1:$(PORT)/  (Ctrl+C stops it)"
-	@echo "Scheduled jobs run in-process (manage.py run_scheduler): no Redis needed."
+	@echo "Catching up today's scheduled jobs (sweep, reminders); emails print here, not sent."
+	$(PY) manage.py run_scheduler --once
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py run_scheduler & \
-	  (sleep 10; printf '\n== Sustain is running on http://127.0.0.1:$(PORT)/\n== Demo logins (password sustain-demo): practitioner, supervisor, manager, commissioner, editor, admin\n== Emails (reminders, password resets) are printed here, not sent.\n\n') & \
+	  (sleep 5; printf '\n== Sustain is running on http://127.0.0.1:$(PORT)/  (Ctrl+C stops it)\n== Demo logins (password sustain-demo): practitioner, supervisor, manager, commissioner, editor, admin\n== Scheduled jobs run in-process (manage.py run_scheduler): no Redis needed.\n\n') & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMPS)/test assets/dist/css/main.css ## Install test dependencies and run the whole suite
