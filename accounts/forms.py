@@ -12,7 +12,8 @@ class SignInForm(AuthenticationForm):
     )
     error_messages = {
         "invalid_login": (
-            "Enter a correct username and password. Both are case-sensitive."
+            "Enter a correct username or email and password. "
+            "The password is case-sensitive."
         ),
         "inactive": "This account is not active. Ask your manager to restore it.",
     }

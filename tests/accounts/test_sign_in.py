@@ -42,7 +42,9 @@ class TestSignIn:
         response = sign_in(client, password="nope")
 
         assert response.status_code == 200
-        assert "Enter a correct username and password" in response.content.decode()
+        assert "Enter a correct username or email and password" in (
+            response.content.decode()
+        )
         assert client.get(reverse("home:dashboard")).status_code == 302
 
     def test_the_home_page_sends_signed_out_visitors_to_sign_in(self, client):
@@ -129,3 +131,27 @@ class TestPasswordReset:
 
         assert "Check your email" in response.content.decode()
         assert mail.outbox == []
+
+
+class TestSignInByEmail:
+    @pytest.mark.parametrize("login", ["sam@example.org", "SAM@Example.ORG", "Sam"])
+    def test_the_email_or_username_in_any_case_signs_in(self, client, person, login):
+        response = sign_in(client, username=login)
+
+        assert response.status_code == 302
+        assert client.get(reverse("home:dashboard")).status_code == 200
+
+    def test_an_email_with_the_wrong_password_does_not_sign_in(self, client, person):
+        response = sign_in(client, username="sam@example.org", password="nope")
+
+        assert response.status_code == 200
+        assert client.get(reverse("home:dashboard")).status_code == 302
+
+    def test_an_inactive_account_cannot_sign_in_by_email(self, client, person):
+        person.is_active = False
+        person.save()
+
+        response = sign_in(client, username="sam@example.org")
+
+        assert response.status_code == 200
+        assert client.get(reverse("home:dashboard")).status_code == 302

@@ -1,0 +1,45 @@
+"""Sign in with a username or an email address, either in any letter case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q
+from django.http import HttpRequest
+
+from accounts.models import User
+
+
+class EmailOrUsernameBackend(ModelBackend):
+    """Django's model backend, finding the account by username or email.
+
+    An exact username wins; otherwise a single case-insensitive match on username
+    or email. Several matches (two usernames differing only in case) sign in none.
+    """
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if username is None or password is None:
+            return None
+        login = username.strip()
+        user = User.objects.filter(username=login).first()
+        if user is None:
+            matches = list(
+                User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login))[
+                    :2
+                ]
+            )
+            if len(matches) != 1:
+                # Run the hasher anyway, so timing does not reveal who exists.
+                User().set_password(password)
+                return None
+            user = matches[0]
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
