@@ -19,7 +19,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Value, When
 
 from accounts.roles import Role, roles_of
 from supervision.fields import EncryptedIntegerField, EncryptedTextField
-from supervision.rules import Status
+from supervision.rules import Status, counted_formats, session_counts
 from workforce.models import JobRole, Organisation, StaffProfile, Team
 from workforce.scoping import own_profile
 
@@ -52,15 +52,55 @@ class SupervisionPolicy(models.Model):
         max_length=12,
         choices=StagesFollow.choices,
         default=StagesFollow.STARTED,
-        help_text="The date each stage's length is counted from.",
+        help_text="The date each stage's length is counted from. The LGA standard "
+        "(standard 5, 2020) counts a newly qualified worker's weekly then "
+        "fortnightly stages from the first weeks of employment: the start in role.",
+    )
+    min_minutes = models.PositiveSmallIntegerField(
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(480)],
+        help_text="A finalised session shorter than this does not reset the clock. "
+        "Sources: 90 minutes for newly qualified and registered social workers (LGA, "
+        "Standards for employers of social workers in England, standard 5, 2020); "
+        "60 minutes for unregistered direct-work staff (Barnardo's practice; "
+        "care-home audits). Part-time staff: pro rata by agreement.",
+    )
+    counts_group = models.BooleanField(
+        default=False,
+        help_text="Let a group session reset the clock. Off by default: the sources "
+        "set one-to-one supervision as the standard. A debrief after an incident "
+        "never counts; it comes on top of scheduled supervision.",
+    )
+    counts_peer = models.BooleanField(
+        default=False,
+        help_text="Let a peer session reset the clock. Off by default.",
+    )
+    consolidation_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Wales: the first three years in practice (36 months) are Social "
+        "Care Wales's Consolidation Programme. While it runs, counted from the start "
+        "in role, the interval never exceeds the consolidation interval. Blank: not "
+        "used.",
+    )
+    consolidation_interval_days = models.PositiveSmallIntegerField(
+        default=28,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="The longest interval during the consolidation period (at least "
+        "monthly: LGA standard 5, 2020).",
     )
     due_soon_days = models.PositiveSmallIntegerField(
-        default=7, validators=[MaxValueValidator(90)]
+        default=7,
+        validators=[MaxValueValidator(90)],
+        help_text="Days before the due date when both people are told (7: the "
+        "platform's default in the supervision design notes).",
     )
     first_escalation_days = models.PositiveSmallIntegerField(
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(180)],
-        help_text="Days after the due date when the supervisor's manager is told.",
+        help_text="Days after the due date when the supervisor's manager is told "
+        "(14: the platform's default in the supervision design notes).",
     )
 
     class Meta:
@@ -81,6 +121,32 @@ class SupervisionPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def formats_counted(self) -> frozenset[str]:
+        return counted_formats(
+            counts_group=self.counts_group, counts_peer=self.counts_peer
+        )
+
+    def counts(self, *, format: str, duration_minutes: int) -> bool:
+        """Say whether a finalised session resets the clock (see ``rules``)."""
+        return session_counts(
+            format=format,
+            duration_minutes=duration_minutes,
+            min_minutes=self.min_minutes,
+            counts_group=self.counts_group,
+            counts_peer=self.counts_peer,
+        )
+
+    def counted_q(self, prefix: str = "") -> Q:
+        """The SQL twin of ``counts``: finalised sessions that reset the clock."""
+        return Q(
+            **{
+                f"{prefix}state": "finalised",
+                f"{prefix}duration_minutes__gte": self.min_minutes,
+                f"{prefix}format__in": sorted(self.formats_counted),
+            }
+        )
 
 
 class PolicyStage(models.Model):

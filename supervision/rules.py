@@ -1,10 +1,13 @@
 """The supervision ladder as pure functions of stored dates and ``as_of``.
 
 Which date decides the stage: the *anchor* of the interval, i.e. the date of the
-latest finalised session the person attended (or their start in role when there is
-none). The stage is the one the person was in on that date, counted from
-``qualified_on`` for policies that follow qualification (newly qualified social
-workers), else from ``started_in_role``. So ``due_on`` is fixed when a session is
+latest finalised session the person attended that *counts* (``session_counts``: long
+enough, and in a format the policy counts; a debrief never does), or their start in
+role when there is none. The stage is the one the person was in on that date, counted
+from ``started_in_role`` (the LGA standard counts from the first weeks of
+employment), or from ``qualified_on`` where a policy still says so. A policy with a
+consolidation period (Wales) never lets the interval exceed its consolidation
+interval while that period runs. So ``due_on`` is fixed when a session is
 finalised and never moves as days pass: a session held in the weekly stage makes the
 next one due 7 days later, even if that day falls in the fortnightly stage.
 
@@ -108,15 +111,57 @@ def interval_on(stages: list[Stage], day: date) -> int:
     return stages[-1].interval_days
 
 
+# --- Which sessions count -----------------------------------------------------------
+ONE_TO_ONE = "one_to_one"
+GROUP = "group"
+PEER = "peer"
+DEBRIEF = "debrief"
+
+
+def counted_formats(*, counts_group: bool, counts_peer: bool) -> frozenset[str]:
+    """Return the formats that reset the clock: one-to-one, plus what the policy adds.
+
+    A debrief after an incident comes on top of scheduled supervision, never instead.
+    """
+    formats = {ONE_TO_ONE}
+    if counts_group:
+        formats.add(GROUP)
+    if counts_peer:
+        formats.add(PEER)
+    return frozenset(formats)
+
+
+def session_counts(
+    *,
+    format: str,
+    duration_minutes: int,
+    min_minutes: int,
+    counts_group: bool,
+    counts_peer: bool,
+) -> bool:
+    """Say whether a finalised session resets the clock under a policy."""
+    return duration_minutes >= min_minutes and format in counted_formats(
+        counts_group=counts_group, counts_peer=counts_peer
+    )
+
+
 def ladder(
     *,
     anchor: date,
     stages: list[Stage],
     due_soon_days: int,
     first_escalation_days: int,
+    consolidation_until: date | None = None,
+    consolidation_interval_days: int | None = None,
 ) -> Ladder:
     """Work out the ladder's dates from the anchor and the policy's stages."""
     interval = interval_on(stages, anchor)
+    if (
+        consolidation_until is not None
+        and consolidation_interval_days is not None
+        and anchor < consolidation_until
+    ):
+        interval = min(interval, consolidation_interval_days)
     due_on = anchor + timedelta(days=interval)
     return Ladder(
         anchor=anchor,

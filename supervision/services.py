@@ -7,13 +7,14 @@ the user; views catch it and show it beside the form.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TypedDict
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -33,6 +34,7 @@ from supervision.models import (
 )
 from supervision.pseudonyms import respondent_key, source_key
 from supervision.rules import Stage, check_in_prompts, ladder, stage_end
+from workforce.dates import add_months
 from workforce.models import CaseloadSnapshot, JobRole, StaffProfile
 
 
@@ -55,6 +57,9 @@ class NotAllowed(SupervisionError):
 # --- Policies -----------------------------------------------------------------------
 DEFAULT_POLICY = "Frontline practitioners (default)"
 NQSW_POLICY = "Newly qualified social workers (ASYE)"
+# LGA standard 5 (2020): 90 minutes for newly qualified social workers; the default
+# policy keeps the model's 60 (unregistered direct-work staff).
+NQSW_MIN_MINUTES = 90
 
 
 @transaction.atomic
@@ -75,7 +80,8 @@ def ensure_default_policies() -> int:
         policy = SupervisionPolicy.objects.create(
             name=NQSW_POLICY,
             job_role=nqsw_role,
-            stages_follow=SupervisionPolicy.StagesFollow.QUALIFIED,
+            stages_follow=SupervisionPolicy.StagesFollow.STARTED,
+            min_minutes=NQSW_MIN_MINUTES,
         )
         PolicyStage.objects.bulk_create(
             [
@@ -125,6 +131,7 @@ _Row = tuple[object, ...]
 
 @dataclass(frozen=True)
 class _Policies:
+    by_pk: dict[int, SupervisionPolicy]
     by_role: dict[int, SupervisionPolicy]
     default: SupervisionPolicy | None
     # Each policy's stages in position order, read once.
@@ -140,6 +147,7 @@ class _Policies:
 def _load_policies() -> _Policies:
     policies = list(SupervisionPolicy.objects.prefetch_related("stages"))
     return _Policies(
+        by_pk={p.pk: p for p in policies},
         by_role={p.job_role_id: p for p in policies if p.job_role_id is not None},
         default=next((p for p in policies if p.is_default), None),
         stages={
@@ -188,6 +196,10 @@ def _desired_dates(
         stages=stages,
         due_soon_days=policy.due_soon_days,
         first_escalation_days=policy.first_escalation_days,
+        consolidation_until=None
+        if policy.consolidation_months is None
+        else add_months(person["started_in_role"], policy.consolidation_months),
+        consolidation_interval_days=policy.consolidation_interval_days,
     )
     return (
         policy.pk,
@@ -236,19 +248,38 @@ def sync_supervision_status(
         last_pk = chunk[-1]["id"]
 
 
+def _last_counted_sessions(
+    people: list[_PersonFacts], *, policies: _Policies
+) -> dict[int, date]:
+    """Each person's latest session that resets the clock under their policy.
+
+    One query: the policy's ``counted_q`` for the people it covers, OR-ed together.
+    """
+    by_policy: dict[int, list[int]] = defaultdict(list)
+    for person in people:
+        policy = policies.for_person(person)
+        if policy is not None:
+            by_policy[policy.pk].append(person["id"])
+    if not by_policy:
+        return {}
+    counted = Q()
+    for policy_pk, ids in by_policy.items():
+        policy = policies.by_pk[policy_pk]
+        counted |= Q(person_id__in=ids) & policy.counted_q("session__")
+    return dict(
+        SessionAttendance.objects.filter(counted)
+        .values("person_id")
+        .annotate(last=Max("session__held_on"))
+        .values_list("person_id", "last")
+    )
+
+
 def _sync_chunk(people: list[_PersonFacts], *, policies: _Policies, as_of: date) -> int:
     """Write only the rows that differ, with one upsert."""
     if not people:
         return 0
     ids = [person["id"] for person in people]
-    last_sessions = dict(
-        SessionAttendance.objects.filter(
-            person_id__in=ids, session__state=SupervisionSession.State.FINALISED
-        )
-        .values("person_id")
-        .annotate(last=Max("session__held_on"))
-        .values_list("person_id", "last")
-    )
+    last_sessions = _last_counted_sessions(people, policies=policies)
     existing: dict[int, _Row] = {
         row[0]: row[1:]
         for row in SupervisionStatus.objects.filter(person_id__in=ids).values_list(

@@ -8,8 +8,10 @@ from supervision.rules import (
     Stage,
     Status,
     check_in_prompts,
+    counted_formats,
     interval_on,
     ladder,
+    session_counts,
     status_on,
 )
 
@@ -155,3 +157,66 @@ class TestCheckInPrompts:
             )
             is prompts
         )
+
+
+class TestWhichSessionsCount:
+    """The clock resets only for a session long enough, in a format that counts."""
+
+    NQSW_POLICY = {"min_minutes": 90, "counts_group": False, "counts_peer": False}
+    DEFAULT_POLICY = {"min_minutes": 60, "counts_group": False, "counts_peer": False}
+
+    @pytest.mark.parametrize(
+        ("minutes", "counts"), [(10, False), (89, False), (90, True), (120, True)]
+    )
+    def test_a_short_session_does_not_count_for_a_newly_qualified_worker(
+        self, minutes, counts
+    ):
+        assert (
+            session_counts(
+                format="one_to_one", duration_minutes=minutes, **self.NQSW_POLICY
+            )
+            is counts
+        )
+
+    @pytest.mark.parametrize(
+        ("format", "counts"),
+        [("one_to_one", True), ("group", False), ("peer", False), ("debrief", False)],
+    )
+    def test_only_one_to_one_counts_under_the_default_policy(self, format, counts):
+        assert (
+            session_counts(format=format, duration_minutes=60, **self.DEFAULT_POLICY)
+            is counts
+        )
+
+    def test_a_policy_can_count_group_and_peer_but_never_a_debrief(self):
+        assert counted_formats(counts_group=True, counts_peer=True) == {
+            "one_to_one",
+            "group",
+            "peer",
+        }
+
+
+class TestConsolidation:
+    QUARTERLY = [Stage(interval_days=90, ends_on=None)]
+
+    def test_the_interval_is_capped_while_consolidation_runs(self):
+        dates = ladder(
+            anchor=date(2026, 3, 1),
+            stages=self.QUARTERLY,
+            due_soon_days=7,
+            first_escalation_days=14,
+            consolidation_until=date(2026, 3, 2),
+            consolidation_interval_days=28,
+        )
+        assert (dates.interval_days, dates.due_on) == (28, date(2026, 3, 29))
+
+    def test_from_the_day_consolidation_ends_the_stage_interval_applies(self):
+        dates = ladder(
+            anchor=date(2026, 3, 2),
+            stages=self.QUARTERLY,
+            due_soon_days=7,
+            first_escalation_days=14,
+            consolidation_until=date(2026, 3, 2),
+            consolidation_interval_days=28,
+        )
+        assert dates.interval_days == 90

@@ -5,7 +5,11 @@ from datetime import date, timedelta
 import pytest
 
 from accounts.roles import Role
-from supervision.models import SupervisionSession, SupervisionStatus
+from supervision.models import (
+    SupervisionPolicy,
+    SupervisionSession,
+    SupervisionStatus,
+)
 from supervision.rules import Status
 from supervision.services import (
     SessionDetails,
@@ -15,7 +19,11 @@ from supervision.services import (
     sync_supervision_status,
 )
 from tests.factories import JobRoleFactory
-from tests.factories.supervision import SupervisionSessionFactory
+from tests.factories.supervision import (
+    PolicyStageFactory,
+    SupervisionPolicyFactory,
+    SupervisionSessionFactory,
+)
 from workforce.signals import staff_changed
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +75,15 @@ class TestWhatCounts:
 
         assert row_of(supervisee).last_session_on is None
 
-    def test_a_group_session_counts_for_every_attendee(self, make_person, as_of):
+    @pytest.mark.parametrize(
+        ("counts_group", "counted"), [(False, None), (True, date(2026, 3, 10))]
+    )
+    def test_a_group_session_counts_only_where_the_policy_says(
+        self, make_person, as_of, counts_group, counted
+    ):
+        SupervisionPolicy.objects.filter(is_default=True).update(
+            counts_group=counts_group
+        )
         supervisor = make_person(Role.SUPERVISOR)
         team = [
             make_person(Role.PRACTITIONER, organisation=supervisor.organisation)
@@ -82,7 +98,78 @@ class TestWhatCounts:
 
         sync_supervision_status(person_ids=[p.pk for p in team], as_of=as_of)
 
-        assert {row_of(p).last_session_on for p in team} == {date(2026, 3, 10)}
+        assert {row_of(p).last_session_on for p in team} == {counted}
+
+    def test_a_debrief_never_replaces_scheduled_supervision(self, pair, as_of):
+        SupervisionPolicy.objects.update(counts_group=True, counts_peer=True)
+        supervisor, supervisee = pair
+        SupervisionSessionFactory(
+            supervisor=supervisor,
+            held_on=date(2026, 3, 10),
+            format=SupervisionSession.Format.DEBRIEF,
+            attendees=[supervisee],
+        )
+
+        sync_supervision_status(person_ids=[supervisee.pk], as_of=as_of)
+
+        assert row_of(supervisee).last_session_on is None
+
+    @pytest.mark.parametrize(
+        ("minutes", "counted"), [(10, None), (89, None), (90, date(2026, 3, 10))]
+    )
+    def test_a_short_session_does_not_reset_a_newly_qualified_workers_clock(
+        self, make_person, nqsw_role, as_of, minutes, counted
+    ):
+        supervisor = make_person(Role.SUPERVISOR)
+        nqsw = make_person(job_role=nqsw_role, started_in_role=date(2026, 3, 2))
+        SupervisionSessionFactory(
+            supervisor=supervisor,
+            held_on=date(2026, 3, 10),
+            duration_minutes=minutes,
+            attendees=[nqsw],
+        )
+
+        sync_supervision_status(person_ids=[nqsw.pk], as_of=as_of)
+
+        row = row_of(nqsw)
+        assert row.last_session_on == counted
+        assert row.due_on == (counted or date(2026, 3, 2)) + timedelta(days=7)
+
+    def test_the_weekly_stage_counts_from_the_start_not_qualification(
+        self, make_person, nqsw_role, as_of
+    ):
+        """Qualified 40 days before starting: still weekly in the first six weeks."""
+        supervisor = make_person(Role.SUPERVISOR)
+        nqsw = make_person(
+            job_role=nqsw_role,
+            started_in_role=date(2026, 2, 9),
+            qualified_on=date(2025, 12, 31),
+        )
+        SupervisionSessionFactory(
+            supervisor=supervisor, held_on=date(2026, 3, 9), attendees=[nqsw]
+        )
+
+        sync_supervision_status(person_ids=[nqsw.pk], as_of=as_of)
+
+        assert row_of(nqsw).interval_days == 7
+
+    def test_wales_consolidation_caps_the_interval_for_three_years(
+        self, make_person, as_of
+    ):
+        role = JobRoleFactory()
+        policy = SupervisionPolicyFactory(job_role=role, consolidation_months=36)
+        PolicyStageFactory(policy=policy, interval_days=90)
+        newer = make_person(job_role=role, started_in_role=date(2024, 1, 1))
+        older = make_person(job_role=role, started_in_role=date(2022, 1, 1))
+        SupervisionSessionFactory(
+            supervisor=make_person(Role.SUPERVISOR),
+            held_on=date(2026, 3, 1),
+            attendees=[newer, older],
+        )
+
+        sync_supervision_status(person_ids=[newer.pk, older.pk], as_of=as_of)
+
+        assert (row_of(newer).interval_days, row_of(older).interval_days) == (28, 90)
 
     def test_a_role_without_a_policy_that_is_not_frontline_is_not_required(
         self, make_person, as_of
@@ -100,7 +187,7 @@ class TestWhatCounts:
 
         assert row_of(leaver).status_on(as_of) is Status.NOT_REQUIRED
 
-    def test_a_newly_qualified_worker_follows_qualification_stages(
+    def test_a_newly_qualified_worker_follows_the_weekly_stage(
         self, make_person, nqsw_role, as_of
     ):
         nqsw = make_person(
@@ -219,3 +306,44 @@ class TestSqlAgreesWithTheRule:
             ) == {
                 r.person_id for r in rows if r.status_on(day) is Status.ESCALATED_TWICE
             }
+
+
+class TestCountedSqlAgreesWithTheRule:
+    @pytest.mark.parametrize(
+        "policy",
+        [
+            {"min_minutes": 60, "counts_group": False, "counts_peer": False},
+            {"min_minutes": 90, "counts_group": True, "counts_peer": False},
+            {"min_minutes": 30, "counts_group": True, "counts_peer": True},
+        ],
+    )
+    def test_counted_q_keeps_exactly_the_sessions_counts_accepts(
+        self, make_person, policy
+    ):
+        policy = SupervisionPolicy(**policy)
+        supervisor = make_person(Role.SUPERVISOR)
+        sessions = [
+            SupervisionSessionFactory(
+                supervisor=supervisor,
+                format=fmt,
+                duration_minutes=minutes,
+                state=state,
+                cancelled_reason="Off sick",
+            )
+            for fmt in SupervisionSession.Format.values
+            for minutes in (1, 10, 29, 30, 59, 60, 89, 90, 480)
+            for state in SupervisionSession.State.values
+        ]
+
+        sql = set(
+            SupervisionSession.objects.filter(policy.counted_q()).values_list(
+                "pk", flat=True
+            )
+        )
+
+        assert sql == {
+            s.pk
+            for s in sessions
+            if s.state == "finalised"
+            and policy.counts(format=s.format, duration_minutes=s.duration_minutes)
+        }
