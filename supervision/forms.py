@@ -100,11 +100,15 @@ class SessionForm(forms.Form):
         return held_on
 
 
-def _score(label: str) -> forms.IntegerField:
+HIGHER_IS_HARDER = "0 to 10. A higher number means it is harder for you."
+HIGHER_IS_BETTER = "0 to 10. A higher number means things are better for you."
+
+
+def _score(label: str, direction: str) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         required=False,
-        help_text="0 to 10",
+        help_text=direction,
         validators=[
             MinValueValidator(0, "Enter a number from 0 to 10"),
             MaxValueValidator(10, "Enter a number from 0 to 10"),
@@ -114,14 +118,26 @@ def _score(label: str) -> forms.IntegerField:
 
 
 class CheckInForm(forms.Form):
-    """The four-question check-in: a conversation aid, not a clinical measure."""
+    """The four-question check-in: a conversation aid, not a clinical measure.
 
-    impact = _score("How much is the work staying with you? (0 not at all, 10 a lot)")
-    switching_off = _score(
-        "How well are you switching off and sleeping? (0 not at all, 10 very well)"
+    The first scale runs the other way from the rest, so each says which way is
+    better.
+    """
+
+    impact = _score(
+        "How much is the work staying with you? (0 not at all, 10 a lot)",
+        HIGHER_IS_HARDER,
     )
-    support = _score("How supported do you feel? (0 not at all, 10 very)")
-    workload = _score("How manageable is your workload? (0 not at all, 10 very)")
+    switching_off = _score(
+        "How well are you switching off and sleeping? (0 not at all, 10 very well)",
+        HIGHER_IS_BETTER,
+    )
+    support = _score(
+        "How supported do you feel? (0 not at all, 10 very)", HIGHER_IS_BETTER
+    )
+    workload = _score(
+        "How manageable is your workload? (0 not at all, 10 very)", HIGHER_IS_BETTER
+    )
     support_offered = forms.MultipleChoiceField(
         label="Support offered",
         choices=SupportOffered.choices,

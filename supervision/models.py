@@ -446,7 +446,9 @@ class SupportOffered(models.TextChoices):
     EXTRA_SESSION = "extra_session", "An extra session"
     EMPLOYEE_ASSISTANCE = "employee_assistance", "Employee assistance programme"
     CASELOAD_RELIEF = "caseload_relief", "Caseload relief"
-    TIME_OUT = "time_out", "Time out"
+    TIME_OUT = "time_out", "Protected time away from casework"
+    OCCUPATIONAL_HEALTH = "occupational_health", "Referral to occupational health"
+    COUNSELLING = "counselling", "Counselling or clinical consultation"
 
 
 class SessionAttendance(models.Model):

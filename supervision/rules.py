@@ -198,6 +198,8 @@ def status_on(
 # --- The wellbeing check-in ---------------------------------------------------------
 HIGH_IMPACT = 7
 LOW_SUPPORT_OR_WORKLOAD = 3
+# Module 5: a low score on switching off and sleeping suggests more help is needed.
+LOW_SWITCHING_OFF = 3
 
 
 def check_in_prompts(
@@ -207,10 +209,14 @@ def check_in_prompts(
     support: int | None,
     workload: int | None,
 ) -> bool:
-    """Say whether a check-in should prompt the supervisor to offer support."""
-    del switching_off  # a conversation aid only: DESIGN.md sets no threshold for it
+    """Say whether a check-in should prompt the supervisor to offer support.
+
+    Direction: a *high* impact score is the worrying one; for switching off,
+    support and workload a *low* score is.
+    """
     return (
         (impact is not None and impact >= HIGH_IMPACT)
+        or (switching_off is not None and switching_off <= LOW_SWITCHING_OFF)
         or (support is not None and support <= LOW_SUPPORT_OR_WORKLOAD)
         or (workload is not None and workload <= LOW_SUPPORT_OR_WORKLOAD)
     )

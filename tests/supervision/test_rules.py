@@ -220,3 +220,14 @@ class TestConsolidation:
             consolidation_interval_days=28,
         )
         assert dates.interval_days == 90
+
+
+class TestSwitchingOffThreshold:
+    """Module 5: a low score on switching off and sleeping suggests more help."""
+
+    @pytest.mark.parametrize(("score", "prompts"), [(3, True), (4, False), (0, True)])
+    def test_a_low_switching_off_score_prompts(self, score, prompts):
+        assert (
+            check_in_prompts(impact=2, switching_off=score, support=8, workload=8)
+            is prompts
+        )

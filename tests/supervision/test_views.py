@@ -288,6 +288,21 @@ class TestBadInput:
         assert f'id="id_{field}-error"' in body
         assert SupervisionSession.objects.count() == before
 
+    def test_the_check_in_says_which_way_each_scale_runs_and_offers_real_support(
+        self, client, world
+    ):
+        client.force_login(world["supervisor"].user)
+        session, person = world["session"], world["supervisee"]
+
+        body = client.get(
+            reverse("supervision:record_check_in", args=[session.pk, person.pk])
+        ).content.decode()
+
+        assert body.count("A higher number means it is harder for you.") == 1
+        assert body.count("A higher number means things are better for you.") == 3
+        assert "Referral to occupational health" in body
+        assert "Counselling or clinical consultation" in body
+
     @pytest.mark.parametrize("score", ["11", "-1", "ten"])
     def test_a_check_in_score_outside_0_to_10_is_refused(self, client, world, score):
         client.force_login(world["supervisor"].user)
