@@ -1,5 +1,9 @@
+from collections.abc import Iterator
+
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+
+from accounts.models import User
 
 
 class SignInForm(AuthenticationForm):
@@ -17,3 +21,14 @@ class SignInForm(AuthenticationForm):
         ),
         "inactive": "This account is not active. Ask your manager to restore it.",
     }
+
+
+class InvitedPasswordResetForm(PasswordResetForm):
+    """Password reset that also reaches invited people who have no password yet.
+
+    Django's form skips accounts without a usable password, so a person the roster
+    created would be sent nothing.
+    """
+
+    def get_users(self, email: str) -> Iterator[User]:
+        return iter(User.objects.filter(email__iexact=email, is_active=True))

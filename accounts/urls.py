@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts.forms import SignInForm
+from accounts import views
+from accounts.forms import InvitedPasswordResetForm, SignInForm
 
 app_name = "accounts"
 
@@ -20,6 +21,7 @@ urlpatterns = [
         "password-reset/",
         auth_views.PasswordResetView.as_view(
             template_name="accounts/password_reset_form.html",
+            form_class=InvitedPasswordResetForm,
             email_template_name="accounts/email/password_reset.txt",
             subject_template_name="accounts/email/password_reset_subject.txt",
             success_url=reverse_lazy("accounts:password_reset_done"),
@@ -47,5 +49,20 @@ urlpatterns = [
             template_name="accounts/password_reset_complete.html"
         ),
         name="password_reset_complete",
+    ),
+    path(
+        "invitation/<str:token>/",
+        views.accept_invitation_view,
+        name="accept_invitation",
+    ),
+    path(
+        "invitation/<str:token>/new/",
+        views.request_new_invitation,
+        name="request_new_invitation",
+    ),
+    path(
+        "people/<int:person_id>/invitation/",
+        views.resend_invitation,
+        name="resend_invitation",
     ),
 ]

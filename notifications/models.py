@@ -40,6 +40,7 @@ class NotificationKind(models.TextChoices):
     WEEKLY_DIGEST = "weekly_digest", "Weekly summary"
     TRAINING_COMPLETED = "training_completed", "Training completed"
     SESSION_READY = "session_ready", "Supervision record ready"
+    INVITATION = "invitation", "Invitation to set a password"
 
 
 class NotificationStatus(models.TextChoices):

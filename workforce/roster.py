@@ -73,6 +73,8 @@ class RosterResult:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    # The accounts this import made, to be sent an invitation (issue #10).
+    new_users: list[User] = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -342,9 +344,19 @@ def save_roster_rows(
         changed_ids = _apply(checked, result)
         if dry_run:
             transaction.set_rollback(True)
-        elif changed_ids:
-            staff_changed.send(sender=StaffProfile, profile_ids=changed_ids)
+        else:
+            _invite(result.new_users, importer)
+            if changed_ids:
+                staff_changed.send(sender=StaffProfile, profile_ids=changed_ids)
     return result
+
+
+def _invite(users: list[User], importer: User | AnonymousUser | None) -> None:
+    from accounts.invitations import invite_new_people
+
+    invite_new_people(
+        users=users, invited_by=importer if isinstance(importer, User) else None
+    )
 
 
 def _apply(rows: Iterable[RosterRow], result: RosterResult) -> list[int]:
@@ -376,6 +388,8 @@ def _apply(rows: Iterable[RosterRow], result: RosterResult) -> list[int]:
         created = user.pk is None
         if created or user_changed:
             user.save()
+        if created:
+            result.new_users.append(user)
         team = None
         if row.team_name:
             key = (row.organisation.pk, row.team_name)

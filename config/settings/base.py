@@ -216,6 +216,8 @@ WAGTAILDOCS_EXTENSIONS = [
 ]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# An admin may create a person without a password: they are sent an invitation.
+WAGTAILUSERS_PASSWORD_REQUIRED = False
 # Avatars from Gravatar would send each editor's email hash to a third party.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
@@ -312,3 +314,7 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# --- Invitations (accounts) ---------------------------------------------------------
+# How long the link in an invitation to set a first password works.
+INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
