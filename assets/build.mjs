@@ -26,4 +26,9 @@ copyFileSync(
   path.join(root, "assets", "js", "app.mjs"),
   path.join(dist, "js", "app.mjs"),
 );
+mkdirSync(path.join(dist, "images"), { recursive: true });
+copyFileSync(
+  path.join(root, "assets", "images", "favicon.svg"),
+  path.join(dist, "images", "favicon.svg"),
+);
 console.log(`built ${path.relative(root, dist)}/css/main.css (${result.css.length} bytes)`);

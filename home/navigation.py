@@ -56,7 +56,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue  # that part of the service is not installed
-        items.append(
-            {"label": item.label, "url": url, "active": request.path.startswith(url)}
-        )
+        items.append({"label": item.label, "url": url, "active": False})
+    # One active item: the longest link the page's address starts with, so
+    # /supervision/supervisees/ lights "Supervisees", not "My supervision" as well.
+    matches = [item for item in items if request.path.startswith(item["url"])]
+    if matches:
+        max(matches, key=lambda item: len(str(item["url"])))["active"] = True
     return {"navigation": items}

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
+from home.forms import GovukDateField, ServiceForm
 from learning.models import ExceptionReason, ModulePage, Requirement
 from learning.rules import ExceptionKind
-
-
-class GovukDateInput(forms.DateInput):
-    input_type = "date"
 
 
 class FeedbackForm(forms.Form):
@@ -36,16 +33,15 @@ class FeedbackForm(forms.Form):
     )
 
 
-class ExceptionForm(forms.Form):
+class ExceptionForm(ServiceForm):
     requirement = forms.ModelChoiceField(
         label="Training requirement", queryset=Requirement.objects.none()
     )
     kind = forms.ChoiceField(label="Kind of exception", choices=ExceptionKind.choices)
     reason = forms.ChoiceField(label="Reason", choices=ExceptionReason.choices)
-    until = forms.DateField(
+    until = GovukDateField(
         label="Until",
         required=False,
-        widget=GovukDateInput,
         help_text="For an extension, the new deadline. For an exemption or absence, "
         "the day it ends, if known.",
     )
@@ -61,14 +57,14 @@ class ExceptionForm(forms.Form):
             self.fields["requirement"].queryset = requirements  # type: ignore[attr-defined]
 
 
-class ExternalTrainingForm(forms.Form):
+class ExternalTrainingForm(ServiceForm):
     module = forms.ModelChoiceField(
         label="Module it counts as",
         queryset=ModulePage.objects.live().defer_streamfields().order_by("title"),
     )
     title = forms.CharField(label="Course title", max_length=200)
     provider = forms.CharField(label="Delivered by", max_length=200)
-    completed_on = forms.DateField(label="Date completed", widget=GovukDateInput)
+    completed_on = GovukDateField(label="Date completed")
     evidence = forms.FileField(
         label="Evidence (optional if you give a reference)", required=False
     )

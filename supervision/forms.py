@@ -7,17 +7,22 @@ from datetime import date
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from home.forms import GovukDateField, ServiceForm
 from supervision.models import SupervisionSession, SupportOffered
+from workforce.dates import add_months
 from workforce.models import StaffProfile
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# A session is recorded within this many months of the day it was held.
+SESSION_RECORD_WINDOW_MONTHS = 12
+# A next session is booked at most this many months ahead.
+NEXT_SESSION_WINDOW_MONTHS = 12
 CASE_HINT = (
     "Refer to children and families by case reference only, like C-1042. "
     "Never write a child's name here."
 )
 
 
-class SessionForm(forms.Form):
+class SessionForm(ServiceForm):
     """The supervisor's record of a session: metadata and the three parts."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -29,9 +34,8 @@ class SessionForm(forms.Form):
         "person.",
         error_messages={"required": "Choose at least one supervisee"},
     )
-    held_on = forms.DateField(
+    held_on = GovukDateField(
         label="Date of the session",
-        widget=DATE,
         error_messages={"required": "Enter the date of the session"},
     )
     duration_minutes = forms.IntegerField(
@@ -79,9 +83,7 @@ class SessionForm(forms.Form):
         required=False,
         help_text="Only this yes or no is counted in reports, never what was said.",
     )
-    next_session_on = forms.DateField(
-        label="Date of the next session", widget=DATE, required=False
-    )
+    next_session_on = GovukDateField(label="Date of the next session", required=False)
 
     def __init__(self, *args, supervisor: StaffProfile, as_of: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -97,7 +99,32 @@ class SessionForm(forms.Form):
             raise forms.ValidationError(
                 "The date of the session must be today or earlier"
             )
+        earliest = add_months(self.as_of, -SESSION_RECORD_WINDOW_MONTHS)
+        if held_on < earliest:
+            raise forms.ValidationError(
+                "The date of the session must be within the last "
+                f"{SESSION_RECORD_WINDOW_MONTHS} months, on or after "
+                f"{earliest.day} {earliest:%B %Y}"
+            )
         return held_on
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        held_on, next_on = cleaned.get("held_on"), cleaned.get("next_session_on")
+        if isinstance(held_on, date) and isinstance(next_on, date):
+            if next_on <= held_on:
+                self.add_error(
+                    "next_session_on",
+                    "The date of the next session must be after the date of the "
+                    "session",
+                )
+            elif next_on > add_months(held_on, NEXT_SESSION_WINDOW_MONTHS):
+                self.add_error(
+                    "next_session_on",
+                    "The date of the next session must be within "
+                    f"{NEXT_SESSION_WINDOW_MONTHS} months of the session",
+                )
+        return cleaned
 
 
 HIGHER_IS_HARDER = "0 to 10. A higher number means it is harder for you."
@@ -117,7 +144,7 @@ def _score(label: str, direction: str) -> forms.IntegerField:
     )
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(ServiceForm):
     """The four-question check-in: a conversation aid, not a clinical measure.
 
     The first scale runs the other way from the rest, so each says which way is
@@ -151,10 +178,22 @@ class CheckInForm(forms.Form):
             MinValueValidator(0, "Enter 0 or more"),
             MaxValueValidator(500, "Enter 500 or fewer"),
         ],
+        error_messages={"invalid": "Enter the number of open cases, like 12"},
     )
 
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if not self.errors and all(
+            cleaned.get(name) in (None, "", []) for name in self.fields
+        ):
+            raise forms.ValidationError(
+                "Answer at least one question, or record the support offered, "
+                "before saving the check-in"
+            )
+        return cleaned
 
-class ActionForm(forms.Form):
+
+class ActionForm(ServiceForm):
     description = forms.CharField(
         label="Action",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -166,12 +205,15 @@ class ActionForm(forms.Form):
         empty_label="Choose who owns it",
         error_messages={"required": "Choose who owns this action"},
     )
-    due_on = forms.DateField(
-        label="Due by", widget=DATE, error_messages={"required": "Enter a due date"}
+    due_on = GovukDateField(
+        label="Due by", error_messages={"required": "Enter a due date"}
     )
 
-    def __init__(self, *args, session: SupervisionSession, **kwargs) -> None:
+    def __init__(
+        self, *args, session: SupervisionSession, as_of: date | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.as_of = as_of
         owners = StaffProfile.objects.filter(
             pk__in=[
                 session.supervisor_id,
@@ -181,8 +223,16 @@ class ActionForm(forms.Form):
         self.fields["owner"].queryset = owners
         self.fields["owner"].label_from_instance = lambda p: p.full_name
 
+    def clean_due_on(self) -> date:
+        due_on = self.cleaned_data["due_on"]
+        if self.as_of and due_on < self.as_of:
+            raise forms.ValidationError("The due date must be today or in the future")
+        if self.as_of and due_on > add_months(self.as_of, 24):
+            raise forms.ValidationError("The due date must be within 2 years")
+        return due_on
 
-class CancelForm(forms.Form):
+
+class CancelForm(ServiceForm):
     reason = forms.CharField(
         label="Why was the session cancelled?",
         max_length=300,
@@ -190,7 +240,7 @@ class CancelForm(forms.Form):
     )
 
 
-class ReflectionForm(forms.Form):
+class ReflectionForm(ServiceForm):
     text = forms.CharField(
         label="Your reflection",
         widget=forms.Textarea,
@@ -198,7 +248,7 @@ class ReflectionForm(forms.Form):
     )
 
 
-class DisagreementForm(forms.Form):
+class DisagreementForm(ServiceForm):
     text = forms.CharField(
         label="What do you disagree with?",
         widget=forms.Textarea,

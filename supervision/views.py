@@ -439,7 +439,7 @@ def record_check_in(request: HttpRequest, pk: int, person_pk: int) -> HttpRespon
 def action_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add an action with an owner and a due date."""
     session = _own_session(request, pk)
-    form = ActionForm(request.POST or None, session=session)
+    form = ActionForm(request.POST or None, session=session, as_of=today())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

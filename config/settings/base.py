@@ -92,6 +92,8 @@ TEMPLATES = [
                 "accounts.context_processors.roles",
                 "home.navigation.navigation",
             ],
+            # The GOV.UK date and time filters, in every template without a load tag.
+            "builtins": ["home.templatetags.govuk_dates"],
         },
     },
 ]
@@ -157,6 +159,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+# One date style ("1 December 2026") everywhere: see config/formats/en_GB/formats.py.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static files and media ---------------------------------------------------------
 STATIC_URL = "/static/"

@@ -36,3 +36,15 @@ def govuk_widget(field: BoundField, width: str = "") -> str:
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def govuk_date_parts(field: BoundField) -> list[dict[str, str]]:
+    """Give the date input template its three boxes with what the user typed."""
+    from home.forms import GovukDateInput
+
+    values = GovukDateInput.parts_of(field.value())
+    return [
+        {"name": name, "label": name.capitalize(), "value": values[name]}
+        for name in ("day", "month", "year")
+    ]

@@ -271,7 +271,11 @@ class TestBadInput:
             ("held_on", "2099-01-01", "today or earlier"),
             ("duration_minutes", "0", "at least 1 minute"),
             ("duration_minutes", "481", "480 minutes"),
-            ("held_on", "not a date", "Enter a valid date"),
+            ("held_on", "not a date", "must be a real date"),
+            ("held_on", "2026-02-31", "that day does not exist"),
+            ("held_on", "1900-01-01", "within the last 12 months"),
+            ("next_session_on", "2026-03-01", "must be after the date of the session"),
+            ("next_session_on", "2099-03-01", "within 12 months of the session"),
         ],
     )
     def test_a_bad_session_is_refused_beside_the_field_and_nothing_saved(
@@ -329,6 +333,64 @@ class TestBadInput:
         assert response.status_code == 400
         assert "Choose who owns this action" in response.content.decode()
         assert session.actions.count() == 1
+
+    def test_a_session_date_typed_in_three_boxes_is_saved(self, client, world):
+        client.force_login(world["supervisor"].user)
+
+        response = post_session(
+            client,
+            world["supervisee"],
+            held_on="",
+            **{"held_on-day": "10", "held_on-month": "3", "held_on-year": "2026"},
+        )
+
+        assert response.status_code == 302
+        session = SupervisionSession.objects.order_by("-pk").first()
+        assert str(session.held_on) == "2026-03-10"
+
+    def test_a_date_missing_its_month_says_so(self, client, world):
+        client.force_login(world["supervisor"].user)
+
+        response = post_session(
+            client,
+            world["supervisee"],
+            held_on="",
+            **{"held_on-day": "10", "held_on-year": "2026"},
+        )
+
+        assert response.status_code == 400
+        assert "Date of the session must include a month" in response.content.decode()
+
+    def test_an_action_already_past_due_is_refused(self, client, world):
+        client.force_login(world["supervisor"].user)
+        session = world["session"]
+
+        response = client.post(
+            reverse("supervision:action_new", args=[session.pk]),
+            {
+                "description": "Book a debrief",
+                "owner": world["supervisee"].pk,
+                "due_on": "2020-01-01",
+            },
+        )
+
+        assert response.status_code == 400
+        assert "today or in the future" in response.content.decode()
+        assert session.actions.count() == 1
+
+    def test_an_empty_check_in_is_refused_not_saved(self, client, world):
+        client.force_login(world["supervisor"].user)
+        session, person = world["session"], world["supervisee"]
+
+        response = client.post(
+            reverse("supervision:record_check_in", args=[session.pk, person.pk]),
+            {"impact": "", "switching_off": "", "caseload": ""},
+        )
+
+        body = response.content.decode()
+        assert response.status_code == 400
+        assert "Answer at least one question" in body and "Check-in saved" not in body
+        assert SessionAttendance.objects.get(session=session).impact_score == 9
 
     def test_a_stale_edit_is_refused_with_a_clear_message(self, client, world):
         session = world["session"]
