@@ -156,8 +156,25 @@ def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
                 heavy=heavy and number >= len(dates) - 3,
                 open_action=latest,
                 as_of=as_of,
+                newly_qualified=person.job_role.slug == "nqsw",
             )
             session_ids.append(session.pk)
+            made += 1
+        if heavy and index % 3 == 1 and len(dates) > 1:
+            # An incident debrief between two scheduled sessions: a few people a
+            # year, on top of their supervision, never instead of it.
+            debrief = _session(
+                rng,
+                supervisor=supervisors[person.supervisor_id],
+                person=person,
+                held_on=sorted(dates)[-2] + timedelta(days=3),
+                acknowledged=True,
+                heavy=True,
+                open_action=False,
+                as_of=as_of,
+                format="debrief",
+            )
+            session_ids.append(debrief.pk)
             made += 1
         if state == "in_date" and index % 4 == 0:
             # A session held last week but still being written up.
@@ -192,6 +209,8 @@ def _session(
     open_action: bool,
     as_of: date,
     draft: bool = False,
+    newly_qualified: bool = False,
+    format: str = "one_to_one",
 ) -> SupervisionSession:
     finalised_at = timezone.make_aware(
         timezone.datetime.combine(held_on, timezone.datetime.min.time())
@@ -199,8 +218,10 @@ def _session(
     session = SupervisionSession.objects.create(
         supervisor=supervisor,
         held_on=held_on,
-        duration_minutes=rng.choice([60, 75, 90, 90, 90]),
-        format=rng.choice(["one_to_one"] * 6 + ["debrief"]),
+        # Long enough to count under the person's policy (newly qualified: 90).
+        duration_minutes=rng.choice([90, 90, 105] if newly_qualified else [60, 75, 90]),
+        # Scheduled supervision is one-to-one; debriefs come on top (see below).
+        format=format,
         state="draft" if draft else "finalised",
         finalised_at=None if draft else finalised_at,
         finalised_by=None if draft else supervisor.user,

@@ -49,6 +49,19 @@ class TestDemo:
         assert counted > 0
         assert CheckInScoreRecord.objects.count() == counted
 
+    def test_debriefs_are_occasional_and_scheduled_sessions_count(self, seeded):
+        finalised = SupervisionSession.objects.filter(state="finalised")
+        debriefs = finalised.filter(format="debrief").count()
+
+        assert 0 < debriefs <= finalised.count() / 20
+        assert not finalised.filter(
+            attendances__person__job_role__slug="nqsw", duration_minutes__lt=90
+        ).exists()
+        assert set(finalised.values_list("format", flat=True)) == {
+            "one_to_one",
+            "debrief",
+        }
+
     def test_a_second_run_adds_nothing(self, seeded, as_of):
         workforce, _, _ = seeded
         before = SupervisionSession.objects.count()
