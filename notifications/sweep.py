@@ -250,12 +250,19 @@ def finish_daily_sweep(*, as_of: date, now: datetime | None = None) -> SweepRun 
         counts["chunks"] = len(chunks)
         if as_of.weekday() == 0:
             counts["digests"] = send_weekly_digests(as_of=as_of, now=now)
+        counts["leavers"] = _end_leavers_access(as_of=as_of, now=now)
         run.status = SweepRunStatus.SUCCEEDED
         run.finished_at = now
         run.counts = dict(counts)
         run.save(update_fields=["status", "finished_at", "counts"])
     logger.info("daily sweep of %s finished: %s", as_of, dict(counts))
     return run
+
+
+def _end_leavers_access(*, as_of: date, now: datetime) -> int:
+    from accounts.leavers import end_leavers_access
+
+    return end_leavers_access(as_of=as_of, now=now)
 
 
 def mark_sweep_failed(

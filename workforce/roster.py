@@ -41,6 +41,8 @@ COLUMNS = [
     "supervisor_email",
     "line_manager_email",
 ]
+# Optional: a file without the column leaves leaving dates as they are (issue #10).
+OPTIONAL_COLUMNS = ["left_on"]
 REQUIRED = [
     "email",
     "first_name",
@@ -107,6 +109,8 @@ class RosterRow:
     fte: Decimal
     supervisor_email: str
     line_manager_email: str
+    left_on: date | None = None
+    left_on_given: bool = False
 
 
 def read_csv(content: bytes | str) -> list[dict[str, str]] | RowError:
@@ -252,6 +256,9 @@ def check_rows(
             qualified = _parse_date(
                 row["qualified_on"], "qualified_on", line, row_errors
             )
+        left_on = None
+        if row.get("left_on"):
+            left_on = _parse_date(row["left_on"], "left_on", line, row_errors)
         fte = Decimal("1")
         if row.get("fte"):
             try:
@@ -300,6 +307,8 @@ def check_rows(
                 fte=fte,
                 supervisor_email=row.get("supervisor_email", "").lower(),
                 line_manager_email=row.get("line_manager_email", "").lower(),
+                left_on=left_on,
+                left_on_given="left_on" in row,
             )
         )
     return checked, errors
@@ -407,6 +416,8 @@ def _apply(rows: Iterable[RosterRow], result: RosterResult) -> list[int]:
             "qualified_on": row.qualified_on,
             "fte": row.fte,
         }
+        if row.left_on_given:
+            wanted["left_on"] = row.left_on
         differs = profile.pk is None or any(
             getattr(profile, name) != value for name, value in wanted.items()
         )
