@@ -177,6 +177,12 @@ class QuestionBlock(blocks.StructBlock):
         default="single",
     )
     options = blocks.ListBlock(OptionBlock(), min_num=2)
+    section = blocks.IntegerBlock(
+        required=False,
+        min_value=1,
+        help_text="The number of the section that teaches this. A learner who "
+        "gets it wrong is sent back there, and the bank is drawn across sections.",
+    )
     explanation = blocks.TextBlock(help_text="Shown to the learner after they submit.")
 
     class Meta:

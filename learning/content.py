@@ -110,6 +110,17 @@ def _block_value(block: dict[str, Any], where: str) -> tuple[str, Any]:
         raise ContentError(f"{where}: {kind} block is missing {error}") from None
 
 
+def _section_number(
+    question: dict[str, Any], sections: int, name: str, q: int
+) -> int | None:
+    section = question.get("section")
+    if section is None:
+        return None
+    if not isinstance(section, int) or not 1 <= section <= sections:
+        raise ContentError(f"{name} question {q}: section {section!r} does not exist")
+    return section
+
+
 def parse_module(source: dict[str, Any], name: str) -> dict[str, Any]:
     """Turn one module file into page field values; raise ContentError if malformed."""
     required = (
@@ -160,6 +171,7 @@ def parse_module(source: dict[str, Any], name: str) -> dict[str, Any]:
                         for o in options
                     ],
                     "explanation": question.get("explanation", ""),
+                    "section": _section_number(question, len(body), name, q),
                 },
                 # Stable per question text, so statistics survive a reload.
                 "id": _block_id(slug, "question", question["text"]),
@@ -176,6 +188,7 @@ def parse_module(source: dict[str, Any], name: str) -> dict[str, Any]:
         "estimated_minutes": int(source["estimated_minutes"]),
         "content_version": int(source["content_version"]),
         "pass_mark_percent": int(check.get("pass_mark_percent", 80)),
+        "questions_shown": int(check.get("questions_shown", 0)),
         "body": body,
         "knowledge_check": questions,
     }

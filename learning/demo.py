@@ -23,6 +23,7 @@ from learning.models import (
     TrainingException,
     TrainingStatus,
 )
+from learning.papers import Paper, draw_paper
 from learning.rules import ExceptionKind
 from learning.services import record_exception, sync_training_status
 from workforce.dates import add_months
@@ -119,19 +120,20 @@ def _outcome(rng: random.Random, requirement: Requirement) -> str:
 
 def _answers(
     rng: random.Random, module: ModulePage, wrong: int
-) -> tuple[dict[str, list[int]], list[str], int]:
-    questions = module.questions()
+) -> tuple[dict[str, list[str]], list[str], int, Paper]:
+    """A paper drawn from the bank as a learner would get it, and answers to it."""
+    bank = {q.id: q for q in module.questions()}
+    paper = draw_paper(list(bank.values()), shown=module.questions_shown, rng=rng)
+    questions = [bank[entry["question"]] for entry in paper]
     missed = rng.sample([q.id for q in questions], k=min(wrong, len(questions)))
     answers = {}
     for q in questions:
         if q.id in missed:
-            answers[q.id] = [
-                next(i for i in range(len(q.options)) if i not in q.correct)
-            ]
+            answers[q.id] = [next(k for k in q.keys if k not in q.correct_keys)]
         else:
-            answers[q.id] = sorted(q.correct)
+            answers[q.id] = sorted(q.correct_keys)
     score = round(100 * (len(questions) - len(missed)) / len(questions))
-    return answers, missed, score
+    return answers, missed, score, paper
 
 
 @transaction.atomic
@@ -179,12 +181,13 @@ def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
                 cycles.append(previous)
             for on in reversed(cycles):
                 if rng.random() < 0.2:  # failed first, then passed the same day
-                    answers, missed, score = _answers(rng, module, 3)
+                    answers, missed, score, paper = _answers(rng, module, 3)
                     attempts.append(
-                        _attempt(person, module, on, answers, missed, score)
+                        _attempt(person, module, on, answers, missed, score, paper)
                     )
-                answers, missed, score = _answers(rng, module, rng.choice([0, 0, 1]))
-                attempt = _attempt(person, module, on, answers, missed, score)
+                # A pass: with four questions shown the pass mark needs all four.
+                answers, missed, score, paper = _answers(rng, module, 0)
+                attempt = _attempt(person, module, on, answers, missed, score, paper)
                 attempts.append(attempt)
                 passes.append((attempt, on))
     Attempt.objects.bulk_create(attempts)
@@ -228,9 +231,10 @@ def _attempt(
     person: StaffProfile,
     module: ModulePage,
     on: date,
-    answers: dict[str, list[int]],
+    answers: dict[str, list[str]],
     missed: list[str],
     score: int,
+    paper: Paper,
 ) -> Attempt:
     token = uuid.uuid5(
         SEED_NAMESPACE, f"{person.user.username}:{module.slug}:{on}:{len(missed)}"
@@ -241,6 +245,7 @@ def _attempt(
         token=token,
         submitted_on=on,
         answers=answers,
+        paper=paper,
         missed_question_ids=missed,
         score_percent=score,
         passed=score >= module.pass_mark_percent,

@@ -26,9 +26,12 @@ from learning.models import (
     ModulePage,
     Requirement,
     SectionProgress,
+    SectionVisit,
     TrainingException,
     TrainingStatus,
 )
+from learning.models.pages import Question
+from learning.papers import Paper, mark_paper, whole_bank
 from learning.rules import ExceptionKind, first_due_on, status_dates
 from workforce.models import StaffProfile
 
@@ -55,6 +58,10 @@ class LearningError(Exception):
 
 class InvalidAnswers(LearningError):
     """A knowledge-check submission that is missing, unknown or malformed."""
+
+    def __init__(self, message: str, *, unanswered: Sequence[int] = ()) -> None:
+        super().__init__(message)
+        self.unanswered = list(unanswered)
 
 
 class InvalidException(LearningError):
@@ -369,30 +376,34 @@ def requirement_changed(*, requirement_id: int, as_of: date) -> int:
 
 
 def _parse_answers(
-    module: ModulePage, answers: Mapping[str, Sequence[str]]
-) -> dict[str, list[int]]:
-    """Check a submission whole; return question id to chosen option numbers."""
-    questions = {q.id: q for q in module.questions()}
-    if not questions:
+    questions: Mapping[str, Question],
+    paper: Paper,
+    answers: Mapping[str, Sequence[str]],
+) -> dict[str, list[str]]:
+    """Check a submission whole against its paper; return question id to keys."""
+    if not paper:
         raise InvalidAnswers("This module has no knowledge check yet.")
-    unknown = set(answers) - set(questions)
-    if unknown:
+    shown = {entry["question"]: entry["options"] for entry in paper}
+    if set(answers) - set(shown) or set(shown) - set(questions):
         raise InvalidAnswers(
             "The answers do not match this knowledge check. Reload the page and try "
             "again."
         )
-    parsed: dict[str, list[int]] = {}
-    for number, question in enumerate(questions.values(), start=1):
-        raw = [value for value in answers.get(question.id, []) if value != ""]
-        if not raw:
-            raise InvalidAnswers(f"Answer question {number}.")
-        try:
-            chosen = sorted({int(value) for value in raw})
-        except (TypeError, ValueError):
-            raise InvalidAnswers(
-                f"Question {number} has an answer that is not one of its options."
-            ) from None
-        if any(not 0 <= choice < len(question.options) for choice in chosen):
+    unanswered = [
+        number
+        for number, entry in enumerate(paper, start=1)
+        if not [v for v in answers.get(entry["question"], []) if v != ""]
+    ]
+    if unanswered:
+        raise InvalidAnswers(
+            "; ".join(f"Answer question {n}." for n in unanswered),
+            unanswered=unanswered,
+        )
+    parsed: dict[str, list[str]] = {}
+    for number, entry in enumerate(paper, start=1):
+        question = questions[entry["question"]]
+        chosen = sorted({v for v in answers[entry["question"]] if v != ""})
+        if any(key not in entry["options"] for key in chosen):
             raise InvalidAnswers(
                 f"Question {number} has an answer that is not one of its options."
             )
@@ -409,8 +420,13 @@ def submit_knowledge_check(
     token: uuid.UUID,
     answers: Mapping[str, Sequence[str]],
     as_of: date,
+    paper: Paper | None = None,
 ) -> MarkedAttempt:
     """Mark a knowledge check; record the attempt, and a completion if it passed.
+
+    ``paper`` is what the learner was shown (see :mod:`learning.papers`); without
+    one the whole bank in authored order is marked. Answers are option keys, so
+    marking follows each option's identity, never its position.
 
     The same ``token`` sent twice records one attempt and one completion: the
     database's unique constraint decides, and the second call gets the first result.
@@ -419,10 +435,12 @@ def submit_knowledge_check(
     existing = _attempt_for_token(token, person)
     if existing is not None:
         return existing
-    parsed = _parse_answers(module, answers)
-    questions = module.questions()
-    missed = [q.id for q in questions if frozenset(parsed[q.id]) != q.correct]
-    score = round(100 * (len(questions) - len(missed)) / len(questions))
+    bank = {q.id: q for q in module.questions()}
+    if paper is None:
+        paper = whole_bank(list(bank.values()))
+    parsed = _parse_answers(bank, paper, answers)
+    missed = mark_paper(bank, paper, parsed)
+    score = round(100 * (len(paper) - len(missed)) / len(paper))
     passed = score >= module.pass_mark_percent
     revision_id = module.live_revision_id
     try:
@@ -433,6 +451,7 @@ def submit_knowledge_check(
                 token=token,
                 submitted_on=as_of,
                 answers={key: value for key, value in parsed.items()},
+                paper=paper,
                 missed_question_ids=missed,
                 score_percent=score,
                 passed=passed,
@@ -472,6 +491,13 @@ def _attempt_for_token(token: uuid.UUID, person: StaffProfile) -> MarkedAttempt 
         return None
     completion = getattr(attempt, "completion", None)
     return MarkedAttempt(attempt=attempt, completion=completion, created=False)
+
+
+def record_section_visit(
+    *, person: StaffProfile, module: ModulePage, section: int
+) -> None:
+    """Note that the learner opened a section; a retake after a fail looks here."""
+    SectionVisit.objects.update_or_create(person=person, module=module, section=section)
 
 
 @transaction.atomic

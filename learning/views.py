@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, TypedDict
@@ -23,11 +24,12 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from accounts.roles import Role, has_role
-from learning import queries
+from learning import papers, queries
 from learning.forms import ExceptionForm, ExternalTrainingForm, FeedbackForm
 from learning.models import (
     Attempt,
@@ -36,16 +38,19 @@ from learning.models import (
     ModulePage,
     Requirement,
     SectionProgress,
+    SectionVisit,
     TrainingException,
     TrainingStatus,
 )
 from learning.rules import Status, expires_on
 from learning.services import (
+    InvalidAnswers,
     LearningError,
     approve_external_training,
     give_feedback,
     record_exception,
     record_external_training,
+    record_section_visit,
     save_section_progress,
     submit_knowledge_check,
 )
@@ -109,6 +114,8 @@ def serve_module(request: HttpRequest, page: ModulePage) -> HttpResponse:
     except ValueError:
         number = 1
     number = max(1, min(number, max(total, 1)))
+    if request.method == "GET" and profile is not None and page.pk and sections:
+        record_section_visit(person=profile, module=page, section=number)
     if request.method == "POST":
         if profile is not None and page.pk:
             save_section_progress(person=profile, module=page, sections_done=number)
@@ -138,18 +145,64 @@ def _answers_from(request: HttpRequest) -> dict[str, list[str]]:
     }
 
 
+def _retake_block(
+    profile: StaffProfile, module: ModulePage
+) -> tuple[Attempt | None, list[tuple[int, str]]]:
+    """After a fail not yet followed up: the attempt and the sections to revisit."""
+    last = (
+        Attempt.objects.filter(person=profile, module=module)
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+    if last is None or last.passed:
+        return None, []
+    to_revisit = papers.sections_to_revisit(
+        last.paper, last.missed_question_ids, module.questions()
+    )
+    visits = dict(
+        SectionVisit.objects.filter(person=profile, module=module).values_list(
+            "section", "visited_at"
+        )
+    )
+    if papers.retake_open(
+        failed_at=last.submitted_at,
+        to_revisit=to_revisit,
+        visits=visits,
+        wait_hours=module.retake_wait_hours,
+        now=timezone.now(),
+    ):
+        return None, []
+    headings = [section["heading"] for section in module.sections]
+    return last, [
+        (n, headings[n - 1])
+        for n in to_revisit
+        if 0 < n <= len(headings)
+        and not (n in visits and visits[n] > last.submitted_at)
+    ]
+
+
 @login_required
 def knowledge_check(request: HttpRequest, page_id: int) -> HttpResponse:
-    """Show the knowledge check with a one-use token; mark it on the server."""
+    """Show a paper drawn from the bank with a one-use token; mark it on the server."""
     profile = _profile_or_403(request)
     module = get_object_or_404(ModulePage.objects.live(), pk=page_id)
     error = ""
+    unanswered: list[int] = []
     token = uuid.uuid4()
     chosen: dict[str, list[str]] = {}
+    bank = {q.id: q for q in module.questions()}
     if request.method == "POST":
         try:
             token = uuid.UUID(request.POST.get("token", ""))
         except ValueError:
+            return HttpResponseBadRequest("This form is out of date. Start again.")
+        paper = papers.unsign_paper(
+            request.POST.get("paper", ""),
+            token=str(token),
+            module_id=module.pk,
+            person_id=profile.pk,
+        )
+        if paper is None or any(e["question"] not in bank for e in paper):
             return HttpResponseBadRequest("This form is out of date. Start again.")
         chosen = _answers_from(request)
         try:
@@ -159,39 +212,76 @@ def knowledge_check(request: HttpRequest, page_id: int) -> HttpResponse:
                 token=token,
                 answers=chosen,
                 as_of=today(),
+                paper=paper,
             )
+        except InvalidAnswers as refusal:
+            error = str(refusal)
+            unanswered = refusal.unanswered
         except LearningError as refusal:
             error = str(refusal)
         else:
             return redirect("learning:attempt_result", pk=result.attempt.pk)
-    questions = [
-        {
-            "id": q.id,
-            "number": n,
-            "text": q.text,
-            "kind": q.kind,
-            "options": [
-                {
-                    "value": str(i),
-                    "text": text,
-                    "checked": str(i) in chosen.get(q.id, []),
-                }
-                for i, text in enumerate(q.options)
-            ],
-        }
-        for n, q in enumerate(module.questions(), start=1)
-    ]
+    else:
+        last, revisit = _retake_block(profile, module)
+        if last is not None:
+            return render(
+                request,
+                "learning/retake_wait.html",
+                {"module": module, "attempt": last, "revisit": revisit},
+            )
+        previous = (
+            Attempt.objects.filter(person=profile, module=module)
+            .order_by("-submitted_at", "-pk")
+            .values_list("paper", flat=True)
+            .first()
+        )
+        paper = papers.draw_paper(
+            list(bank.values()),
+            shown=module.questions_shown,
+            rng=random.SystemRandom(),
+            previous=previous,
+        )
+    questions = []
+    for n, entry in enumerate(paper, start=1):
+        q = bank[entry["question"]]
+        questions.append(
+            {
+                "id": q.id,
+                "number": n,
+                "text": q.text,
+                "kind": q.kind,
+                "error": n in unanswered,
+                "options": [
+                    {
+                        "value": key,
+                        "text": q.text_for(key),
+                        "checked": key in chosen.get(q.id, []),
+                    }
+                    for key in entry["options"]
+                ],
+            }
+        )
+    signed = papers.sign_paper(
+        paper, token=str(token), module_id=module.pk, person_id=profile.pk
+    )
     return render(
         request,
         "learning/knowledge_check.html",
-        {"module": module, "questions": questions, "token": token, "error": error},
+        {
+            "module": module,
+            "questions": questions,
+            "token": token,
+            "paper": signed,
+            "error": error,
+            "unanswered": [q for q in questions if q["error"]],
+        },
         status=400 if error else 200,
     )
 
 
 @login_required
 def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show the learner their score and each question's explanation."""
+    """A pass shows the full review; a fail shows what to revisit, not the answers."""
     profile = _profile_or_403(request)
     attempt = get_object_or_404(
         Attempt.objects.select_related("module", "revision", "completion"),
@@ -199,22 +289,33 @@ def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
         person=profile,
     )
     as_taken = attempt.revision.as_object() if attempt.revision else attempt.module
+    bank = {q.id: q for q in as_taken.questions()}
+    paper = attempt.paper or papers.whole_bank(list(bank.values()))
+    headings = [section["heading"] for section in as_taken.sections]
     missed = set(attempt.missed_question_ids)
-    results = [
-        {
+    results = []
+    for n, entry in enumerate(paper, start=1):
+        q = bank.get(entry["question"])
+        if q is None:
+            continue
+        section = q.section if q.section and q.section <= len(headings) else None
+        result = {
             "number": n,
             "text": q.text,
             "right": q.id not in missed,
-            "chosen": [
-                q.options[i]
-                for i in attempt.answers.get(q.id, [])
-                if 0 <= i < len(q.options)
-            ],
-            "correct": [q.options[i] for i in sorted(q.correct)],
-            "explanation": q.explanation,
+            "section": section,
+            "section_heading": headings[section - 1] if section else "",
         }
-        for n, q in enumerate(as_taken.questions(), start=1)
-    ]
+        if attempt.passed:
+            # Full review only after a pass (Moodle's "after the quiz is closed").
+            result["chosen"] = [
+                q.text_for(key) for key in attempt.answers.get(q.id, [])
+            ]
+            result["correct"] = [
+                q.text_for(key) for key in entry["options"] if key in q.correct_keys
+            ]
+            result["explanation"] = q.explanation
+        results.append(result)
     completion = getattr(attempt, "completion", None)
     feedback_form = None
     if completion is not None and not hasattr(completion, "feedback"):
@@ -226,6 +327,7 @@ def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
             "attempt": attempt,
             "module": attempt.module,
             "results": results,
+            "wrong": [r for r in results if not r["right"]],
             "completion": completion,
             "feedback_form": feedback_form,
         },

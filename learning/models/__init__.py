@@ -9,6 +9,7 @@ from learning.models.records import (
     Feedback,
     Requirement,
     SectionProgress,
+    SectionVisit,
     TrainingException,
     TrainingStatus,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "ModulePageForm",
     "Requirement",
     "SectionProgress",
+    "SectionVisit",
     "TrainingCatalogPage",
     "TrainingException",
     "TrainingStatus",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,11 @@ class ModulePageForm(WagtailAdminPageForm):
         return page
 
 
+def option_key(question_id: str, text: str) -> str:
+    """An option's identity: opaque, stable while its text is, never its position."""
+    return hashlib.sha256(f"{question_id}\n{text}".encode()).hexdigest()[:12]
+
+
 @dataclass(frozen=True)
 class Question:
     """A knowledge-check question as the marker sees it."""
@@ -79,6 +85,20 @@ class Question:
     options: list[str]
     correct: frozenset[int]
     explanation: str
+    section: int | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        """Each option's identity, in authored order."""
+        return [option_key(self.id, text) for text in self.options]
+
+    @property
+    def correct_keys(self) -> frozenset[str]:
+        keys = self.keys
+        return frozenset(keys[i] for i in self.correct)
+
+    def text_for(self, key: str) -> str | None:
+        return dict(zip(self.keys, self.options, strict=True)).get(key)
 
 
 class ModulePage(Page):
@@ -102,6 +122,16 @@ class ModulePage(Page):
         help_text="Learners see the explanations only after they submit.",
     )
     pass_mark_percent = models.PositiveSmallIntegerField(default=80)
+    questions_shown = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="How many questions each attempt draws from the bank, spread "
+        "across sections. The bank should hold at least twice this. 0 shows all.",
+    )
+    retake_wait_hours = models.PositiveSmallIntegerField(
+        default=24,
+        help_text="After a fail, a learner may retake once they have revisited the "
+        "sections behind the questions they missed, or after this many hours.",
+    )
     # Set by ``load_training_content``: a module whose source file is unchanged is
     # left alone, so reloading never makes a new revision or undoes an editor's work.
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -124,7 +154,12 @@ class ModulePage(Page):
         ),
         FieldPanel("body"),
         MultiFieldPanel(
-            [FieldPanel("pass_mark_percent"), FieldPanel("knowledge_check")],
+            [
+                FieldPanel("pass_mark_percent"),
+                FieldPanel("questions_shown"),
+                FieldPanel("retake_wait_hours"),
+                FieldPanel("knowledge_check"),
+            ],
             heading="Knowledge check",
         ),
     ]
@@ -170,6 +205,7 @@ class ModulePage(Page):
                     if option["correct"]
                 ),
                 explanation=block.value["explanation"],
+                section=block.value.get("section"),
             )
             for block in self.knowledge_check
         ]

@@ -81,7 +81,10 @@ class Attempt(models.Model):
     token = models.UUIDField(unique=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
     submitted_on = models.DateField()
-    answers = models.JSONField(help_text="Question id to the option numbers chosen.")
+    answers = models.JSONField(help_text="Question id to the option keys chosen.")
+    # What the learner saw: each question id with its option keys in the order
+    # shown, so marking and review follow this attempt exactly.
+    paper = models.JSONField(default=list)
     missed_question_ids = models.JSONField(default=list)
     score_percent = models.PositiveSmallIntegerField()
     passed = models.BooleanField()
@@ -212,6 +215,30 @@ class SectionProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}: {self.sections_done} sections of {self.module.title}"
+
+
+class SectionVisit(models.Model):
+    """A learner opened a section of a module; retakes after a fail look for these."""
+
+    person = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="section_visits"
+    )
+    module = models.ForeignKey(
+        ModulePage, on_delete=models.CASCADE, related_name="section_visits"
+    )
+    section = models.PositiveSmallIntegerField()
+    visited_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "module", "section"],
+                name="section_visit_one_per_section",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: section {self.section} of {self.module.title}"
 
 
 class ExceptionReason(models.TextChoices):

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from learning.models import Attempt, Completion, ModulePage, SectionProgress
 from learning.rules import Status
 from supervision.models import SessionAttendance, SupervisionSession
+from tests.factories.learning import html_paper
 from workforce.dates import add_months, today
 from workforce.demo import DEMO_PASSWORD
 from workforce.models import Organisation, StaffProfile
@@ -68,7 +69,7 @@ def _assert_summary_links_resolve(page) -> None:  # type: ignore[no-untyped-def]
         assert page.locator(f"[id='{target[1:]}']").count() == 1, target
 
 
-def _choose(page, question_id: str, option: int) -> None:  # type: ignore[no-untyped-def]
+def _choose(page, question_id: str, option: str) -> None:  # type: ignore[no-untyped-def]
     page.locator(f"label[for='q-{question_id}-{option}']").click()
 
 
@@ -118,13 +119,15 @@ class TestLearning:
         # The knowledge check: one question left unanswered records nothing.
         page.wait_for_url(f"**/learning/modules/{module.pk}/check/")
         assert_accessible(page)
-        questions = module.questions()
+        bank = {q.id: q for q in module.questions()}
+        paper = html_paper(page.content())
+        questions = [bank[entry["question"]] for entry in paper]
         for question in questions[:-1]:
-            for option in sorted(question.correct):
-                _choose(page, question.id, option)
+            for key in sorted(question.correct_keys):
+                _choose(page, question.id, key)
         page.get_by_role("button", name="Submit answers").click()
         summary = page.locator(".govuk-error-summary")
-        assert f"Answer question {len(questions)}." in summary.inner_text()
+        assert f"Answer question {len(questions)}" in summary.inner_text()
         assert page.title().startswith("Error: ")
         assert not Attempt.objects.filter(
             person=person, module=module, submitted_on=today()
@@ -132,9 +135,9 @@ class TestLearning:
         assert_accessible(page)
         # The answers already given are kept; answer the last one and submit.
         first = questions[0]
-        assert page.locator(f"#q-{first.id}-{min(first.correct)}").is_checked()
-        for option in sorted(questions[-1].correct):
-            _choose(page, questions[-1].id, option)
+        assert page.locator(f"#q-{first.id}-{min(first.correct_keys)}").is_checked()
+        for key in sorted(questions[-1].correct_keys):
+            _choose(page, questions[-1].id, key)
         page.get_by_role("button", name="Submit answers").click()
 
         # The result: the score and every explanation.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
+from html import unescape
 
 import factory
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Site
 
@@ -97,12 +100,13 @@ def make_module(
 
 
 def right_answers(module: ModulePage) -> dict[str, list[str]]:
-    return {q.id: [str(i) for i in sorted(q.correct)] for q in module.questions()}
+    """Option keys of the right answers, for every question in the bank."""
+    return {q.id: sorted(q.correct_keys) for q in module.questions()}
 
 
 def wrong_answers(module: ModulePage) -> dict[str, list[str]]:
     return {
-        q.id: [str(next(i for i in range(len(q.options)) if i not in q.correct))]
+        q.id: [next(k for k in q.keys if k not in q.correct_keys)]
         for q in module.questions()
     }
 
@@ -168,3 +172,35 @@ __all__ = [
     "right_answers",
     "wrong_answers",
 ]
+
+
+_TOKEN = re.compile(r'name="token" value="([0-9a-f-]{36})"')
+_PAPER = re.compile(r'name="paper" value="([^"]+)"')
+
+
+def check_form(client, module: ModulePage, answers: dict[str, list[str]]) -> dict:
+    """Open the knowledge check as the signed-in learner; fill the form it issued.
+
+    ``answers`` may cover the whole bank: only the questions on this paper are
+    sent. A question left out of ``answers`` is left unanswered.
+    """
+    html = client.get(reverse("learning:knowledge_check", args=[module.pk]))
+    html = html.content.decode()
+    paper = html_paper(html)
+    data: dict = {
+        "token": _TOKEN.search(html).group(1),
+        "paper": unescape(_PAPER.search(html).group(1)),
+    }
+    for entry in paper:
+        if entry["question"] in answers:
+            data[f"q-{entry['question']}"] = answers[entry["question"]]
+    return data
+
+
+def html_paper(html: str) -> list[dict]:
+    """The paper a knowledge-check page was issued with, read from its form."""
+    from django.core import signing
+
+    return signing.loads(
+        unescape(_PAPER.search(html).group(1)), salt="learning.papers"
+    )["paper"]

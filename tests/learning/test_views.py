@@ -17,6 +17,7 @@ from tests.factories import JobRoleFactory, StaffProfileFactory, TeamFactory
 from tests.factories.learning import (
     CompletionFactory,
     RequirementFactory,
+    check_form,
     right_answers,
     wrong_answers,
 )
@@ -63,9 +64,8 @@ def requirement(role):
     return RequirementFactory(job_roles=[role])
 
 
-def post_answers(client, module, answers, token=None):
-    data = {"token": str(token or uuid.uuid4())}
-    data.update({f"q-{qid}": values for qid, values in answers.items()})
+def post_answers(client, module, answers, form=None):
+    data = form or check_form(client, module, answers)
     return client.post(reverse("learning:knowledge_check", args=[module.pk]), data)
 
 
@@ -181,10 +181,11 @@ class TestSubmittingTheKnowledgeCheck:
     def test_a_double_clicked_submit_records_one_attempt_and_one_completion(
         self, client, learner, requirement
     ):
-        module, token = requirement.module, uuid.uuid4()
+        module = requirement.module
         client.force_login(learner.user)
-        first = post_answers(client, module, right_answers(module), token)
-        second = post_answers(client, module, right_answers(module), token)
+        form = check_form(client, module, right_answers(module))
+        first = post_answers(client, module, None, form)
+        second = post_answers(client, module, None, form)
         assert first.url == second.url
         assert Attempt.objects.count() == 1
         assert Completion.objects.count() == 1
@@ -198,8 +199,27 @@ class TestSubmittingTheKnowledgeCheck:
         client.force_login(learner.user)
         response = post_answers(client, module, answers)
         assert response.status_code == 400
-        assert "Answer question 2." in response.content.decode()
+        html = response.content.decode()
+        # One summary linking to the question, and an error beside the question.
+        missing = module.questions()[1]
+        assert f'href="#q-{missing.id}-' in html
+        assert html.count("Answer question 2") == 2
+        assert html.count("govuk-form-group--error") == 1
         assert not Attempt.objects.exists()
+
+    def test_every_unanswered_question_is_listed_in_one_summary(
+        self, client, learner, requirement
+    ):
+        module = requirement.module
+        client.force_login(learner.user)
+        response = post_answers(client, module, {})
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert html.count("govuk-error-summary__list") == 1
+        for number, question in enumerate(module.questions(), start=1):
+            assert f'href="#q-{question.id}-' in html
+            assert f"Answer question {number}" in html
+        assert html.count("govuk-form-group--error") == len(module.questions())
 
     def test_a_malformed_token_is_refused(self, client, learner, requirement):
         client.force_login(learner.user)

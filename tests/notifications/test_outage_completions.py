@@ -7,6 +7,7 @@ is back, a real worker's relay tick sends every row exactly once.
 
 import re
 import time
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -15,7 +16,7 @@ from accounts.roles import Role
 from config.celery import app as celery_app
 from learning.models import Completion
 from notifications.models import Notification, NotificationKind, NotificationStatus
-from tests.factories.learning import make_module, right_answers
+from tests.factories.learning import html_paper, make_module, right_answers
 from tests.notifications.conftest import wait_for
 from tests.notifications.mail import sent_ids
 from tests.notifications.test_relay_worker import DEAD_BROKER, relay_tick
@@ -29,12 +30,21 @@ pytestmark = [
 
 LEARNERS = 100
 TOKEN = re.compile(r'name="token" value="([0-9a-f-]{36})"')
+PAPER = re.compile(r'name="paper" value="([^"]+)"')
 
 
-def answer_form(module, token: str) -> dict[str, object]:
-    """The knowledge-check form as the page names it, with the right answers."""
-    answers = {f"q-{qid}": chosen for qid, chosen in right_answers(module).items()}
-    return {"token": token, **answers}
+def answer_form(module, html: str) -> dict[str, object]:
+    """The knowledge-check form as the page issued it, with the right answers."""
+    paper_value = unescape(PAPER.search(html).group(1))
+    answers = right_answers(module)
+    return {
+        "token": TOKEN.search(html).group(1),
+        "paper": paper_value,
+        **{
+            f"q-{entry['question']}": answers[entry["question"]]
+            for entry in html_paper(html)
+        },
+    }
 
 
 def test_completions_while_redis_is_down_are_saved_and_each_email_sent_once_after(
@@ -54,9 +64,8 @@ def test_completions_while_redis_is_down_are_saved_and_each_email_sent_once_afte
             client.force_login(learner.user)
             page = client.get(url)
             assert page.status_code == 200
-            token = TOKEN.search(page.content.decode()).group(1)
             began = time.perf_counter()
-            response = client.post(url, answer_form(module, token))
+            response = client.post(url, answer_form(module, page.content.decode()))
             timings.append(time.perf_counter() - began)
             assert response.status_code == 302
             assert "/attempts/" in response["Location"]
