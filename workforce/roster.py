@@ -184,11 +184,8 @@ def check_rows(
         for row in rows
         for column in ("supervisor_email", "line_manager_email")
     } - {""}
-    referenced_known = set(
-        StaffProfile.objects.annotate(email_ci=Lower("user__email"))
-        .filter(email_ci__in=referenced)
-        .values_list("email_ci", flat=True)
-    )
+    referenced_known = _visible_emails(referenced, importer)
+    refused = _refused_accounts(known_emails)
 
     checked: list[RosterRow] = []
     seen: dict[str, int] = {}
@@ -213,6 +210,8 @@ def check_rows(
                     )
                 )
             seen.setdefault(email, line)
+        if email in refused:
+            row_errors.append(RowError(line, refused[email], "email"))
         organisation = organisations.get(row.get("organisation", "").lower())
         if row.get("organisation") and organisation is None:
             row_errors.append(
@@ -285,7 +284,8 @@ def check_rows(
                 row_errors.append(
                     RowError(
                         line,
-                        f"{column} '{other}' is not in this file or on the roster.",
+                        f"{column} '{other}' is not in this file or among "
+                        "the staff you can see.",
                         column,
                     )
                 )
@@ -312,6 +312,52 @@ def check_rows(
             )
         )
     return checked, errors
+
+
+def _visible_emails(
+    emails: set[str], importer: User | AnonymousUser | None
+) -> set[str]:
+    """Return the emails of people on the roster the importer may see by name."""
+    from workforce.scoping import person_scope
+
+    profiles = StaffProfile.objects.all()
+    if importer is not None:
+        profiles = person_scope(profiles, importer)
+    return set(
+        profiles.annotate(email_ci=Lower("user__email"))
+        .filter(email_ci__in=emails)
+        .values_list("email_ci", flat=True)
+    )
+
+
+PRIVILEGED_ROLES = (Role.PLATFORM_ADMIN, Role.CONTENT_EDITOR, Role.COMMISSIONER)
+
+
+def _refused_accounts(emails: set[str]) -> dict[str, str]:
+    """Name the accounts an import must never take over, with the reason.
+
+    An account with no staff profile (an admin, an editor) or with a privileged
+    role belongs to someone the roster does not manage.
+    """
+    accounts = (
+        User.objects.annotate(email_ci=Lower("email"))
+        .filter(email_ci__in=emails)
+        .filter(
+            Q(profile__isnull=True)
+            | Q(is_superuser=True)
+            | Q(is_staff=True)
+            | Q(groups__name__in=[role.value for role in PRIVILEGED_ROLES])
+        )
+        .values_list("email_ci", flat=True)
+        .distinct()
+    )
+    return {
+        email: (
+            f"{email} belongs to an account the roster cannot change "
+            "(it has no staff record or has admin rights). Ask a platform admin."
+        )
+        for email in accounts
+    }
 
 
 def _importer_organisation_id(importer: User | AnonymousUser | None) -> int | None:
