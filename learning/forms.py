@@ -13,7 +13,12 @@ class FeedbackForm(forms.Form):
     rating = forms.TypedChoiceField(
         label="How useful was this module?",
         coerce=int,
-        choices=[
+        empty_value=None,
+        error_messages={"required": "Choose how useful the module was"},
+        # A blank first choice: a learner who just presses Send is asked to choose,
+        # instead of "1: not useful" being saved for them.
+        choices=[("", "Choose a rating")]
+        + [
             (n, f"{n}: {label}")
             for n, label in [
                 (1, "not useful"),

@@ -489,3 +489,22 @@ class TestHomePanels:
         page = client.get(reverse("home:dashboard")).content.decode()
         assert "1 overdue" in page
         assert StaffProfile.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_feedback_with_no_rating_chosen_is_refused_and_nothing_is_saved(
+    client, learner, requirement
+):
+    module = requirement.module
+    client.force_login(learner.user)
+    response = post_answers(client, module, right_answers(module))
+    page = client.get(response.url).content.decode()
+    # Nothing is chosen for the learner: the first choice is the blank prompt.
+    assert '<option value="" selected>Choose a rating</option>' in page
+    completion = Completion.objects.get()
+    response = client.post(
+        reverse("learning:feedback", args=[completion.pk]), {"comment": "Clear."}
+    )
+    assert response.status_code == 400
+    assert "Choose how useful the module was" in response.content.decode()
+    assert not hasattr(Completion.objects.get(), "feedback")
