@@ -11,10 +11,15 @@ class RosterUploadForm(forms.Form):
         help_text="Columns: email, first_name, last_name, organisation, team, "
         "job_role, "
         "started_in_role, qualified_on, fte, supervisor_email, line_manager_email. "
-        "Dates like 2025-04-30.",
+        "Dates like 30/04/2025 or 2025-04-30.",
     )
     dry_run = forms.BooleanField(
         label="Check the file only, do not save", required=False
+    )
+    create_teams = forms.BooleanField(
+        label="Create any teams in the file that do not exist yet",
+        required=False,
+        help_text="Leave this unticked to have a misspelt team reported as an error.",
     )
 
     def clean_file(self) -> bytes:

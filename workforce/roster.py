@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,8 @@ from django.db.models.functions import Lower
 
 from accounts.models import User
 from accounts.roles import Role
+from home.forms import parse_date_text
+from workforce.dates import today
 from workforce.models import JobRole, Organisation, StaffProfile, Team
 from workforce.signals import staff_changed
 
@@ -75,6 +77,8 @@ class RosterResult:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    # Teams this import creates (or, in a check, would create), for the preview.
+    new_teams: list[str] = field(default_factory=list)
     # The accounts this import made, to be sent an invitation (issue #10).
     new_users: list[User] = field(default_factory=list, repr=False)
 
@@ -90,6 +94,7 @@ class RosterResult:
             f"{verb} {self.created}, "
             f"{'would update' if self.dry_run else 'updated'} {self.updated}, "
             f"{self.unchanged} unchanged."
+            + (f" New teams: {', '.join(self.new_teams)}." if self.new_teams else "")
         )
 
 
@@ -132,22 +137,111 @@ def read_csv(content: bytes | str) -> list[dict[str, str]] | RowError:
     ]
 
 
+# No one on a roster started or qualified before this, and no one starts more
+# than a year ahead: a date outside is a typing mistake.
+EARLIEST_DATE = date(1950, 1, 1)
+START_AT_MOST_DAYS_AHEAD = 366
+
+
 def _parse_date(
-    value: str, column: str, line: int, errors: list[RowError]
+    value: str,
+    column: str,
+    line: int,
+    errors: list[RowError],
+    *,
+    latest: date | None = None,
 ) -> date | None:
+    """Read 2025-04-30 or 30/04/2025 within the roster's bounds, or record why not."""
     try:
-        return date.fromisoformat(value)
-    except ValueError:
+        parsed = parse_date_text(value)
+    except ValueError as error:
+        if str(error) == "impossible":
+            message = (
+                f"{column} '{value}' is an impossible date: that day does not exist."
+            )
+        else:
+            message = f"{column} '{value}' is not a date like 30/04/2025 or 2025-04-30."
+        errors.append(RowError(line, message, column))
+        return None
+    if parsed < EARLIEST_DATE:
         errors.append(
-            RowError(line, f"{column} '{value}' is not a date like 2025-04-30.", column)
+            RowError(
+                line, f"{column} '{value}' is before 1950: check the year.", column
+            )
         )
         return None
+    if latest and parsed > latest:
+        errors.append(
+            RowError(
+                line,
+                f"{column} '{value}' is more than a year ahead: check the year.",
+                column,
+            )
+        )
+        return None
+    return parsed
+
+
+def _check_lengths(row: dict[str, str], line: int, errors: list[RowError]) -> None:
+    """Refuse text longer than the database column that will hold it."""
+    limits = {
+        "email": User._meta.get_field("email").max_length,
+        "first_name": User._meta.get_field("first_name").max_length,
+        "last_name": User._meta.get_field("last_name").max_length,
+        "team": Team._meta.get_field("name").max_length,
+    }
+    for column, limit in limits.items():
+        if limit and len(row.get(column, "")) > limit:
+            errors.append(
+                RowError(line, f"{column} is longer than {limit} characters.", column)
+            )
+
+
+def _check_team(
+    row: dict[str, str],
+    organisation: Organisation | None,
+    known_teams: dict[tuple[int, str], str],
+    line: int,
+    errors: list[RowError],
+    *,
+    create_teams: bool,
+) -> str:
+    """Return the team as stored; an unknown team is an error unless confirmed."""
+    name = row.get("team", "")
+    if not name or organisation is None:
+        return name
+    known = known_teams.get((organisation.pk, name.lower()))
+    if known:
+        return known
+    if not create_teams:
+        errors.append(
+            RowError(
+                line,
+                f"team '{name}' does not exist in {organisation.name}. Check the "
+                "spelling, or confirm that new teams should be created.",
+                "team",
+            )
+        )
+    return name
+
+
+def new_team_names(rows: list[RosterRow]) -> list[str]:
+    """Name the teams a checked roster would create, for the preview."""
+    wanted = {(row.organisation.pk, row.team_name) for row in rows if row.team_name}
+    existing = set(
+        Team.objects.filter(organisation_id__in={org for org, _ in wanted}).values_list(
+            "organisation_id", "name"
+        )
+    )
+    return sorted(name for org, name in wanted - existing)
 
 
 def check_rows(
     rows: list[dict[str, str]],
     *,
     importer: User | AnonymousUser | None = None,
+    create_teams: bool = True,
+    as_of: date | None = None,
 ) -> tuple[list[RosterRow], list[RowError]]:
     """Check every row against the database and each other; collect every problem.
 
@@ -155,6 +249,18 @@ def check_rows(
     organisation; a platform admin or a command-line import (``None``) any.
     """
     errors: list[RowError] = []
+    as_of = as_of or today()
+    latest_start = as_of + timedelta(days=START_AT_MOST_DAYS_AHEAD)
+    known_teams = {
+        (org_id, name.lower()): name
+        for org_id, name in Team.objects.values_list("organisation_id", "name")
+    }
+    if not rows:
+        return [], [
+            RowError(
+                1, "The file has a header but no people in it. Add a row per person."
+            )
+        ]
     if len(rows) > MAX_ROWS:
         return [], [RowError(1, f"The file has over {MAX_ROWS} rows; split it.")]
     organisations = {
@@ -248,12 +354,16 @@ def check_rows(
         started = None
         if row.get("started_in_role"):
             started = _parse_date(
-                row["started_in_role"], "started_in_role", line, row_errors
+                row["started_in_role"],
+                "started_in_role",
+                line,
+                row_errors,
+                latest=latest_start,
             )
         qualified = None
         if row.get("qualified_on"):
             qualified = _parse_date(
-                row["qualified_on"], "qualified_on", line, row_errors
+                row["qualified_on"], "qualified_on", line, row_errors, latest=as_of
             )
         left_on = None
         if row.get("left_on"):
@@ -289,6 +399,15 @@ def check_rows(
                         column,
                     )
                 )
+        _check_lengths(row, line, row_errors)
+        team_name = _check_team(
+            row,
+            organisation,
+            known_teams,
+            line,
+            row_errors,
+            create_teams=create_teams,
+        )
         if row_errors:
             errors.extend(row_errors)
             continue
@@ -300,7 +419,7 @@ def check_rows(
                 first_name=row["first_name"],
                 last_name=row["last_name"],
                 organisation=organisation,
-                team_name=row.get("team", ""),
+                team_name=team_name,
                 job_role=job_role,
                 started_in_role=started,
                 qualified_on=qualified,
@@ -376,12 +495,15 @@ def import_roster(
     *,
     importer: User | AnonymousUser | None = None,
     dry_run: bool = False,
+    create_teams: bool = True,
 ) -> RosterResult:
     """Check the whole roster, then create or update every person in one transaction."""
     rows = read_csv(content)
     if isinstance(rows, RowError):
         return RosterResult(errors=[rows], dry_run=dry_run)
-    return save_roster_rows(rows, importer=importer, dry_run=dry_run)
+    return save_roster_rows(
+        rows, importer=importer, dry_run=dry_run, create_teams=create_teams
+    )
 
 
 def save_roster_rows(
@@ -389,12 +511,14 @@ def save_roster_rows(
     *,
     importer: User | AnonymousUser | None = None,
     dry_run: bool = False,
+    create_teams: bool = True,
 ) -> RosterResult:
     """Check parsed rows and save them all, or none if any row is bad."""
-    checked, errors = check_rows(rows, importer=importer)
+    checked, errors = check_rows(rows, importer=importer, create_teams=create_teams)
     result = RosterResult(errors=errors, dry_run=dry_run)
     if errors:
         return result
+    result.new_teams = new_team_names(checked)
     with transaction.atomic():
         changed_ids = _apply(checked, result)
         if dry_run:

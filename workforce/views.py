@@ -23,6 +23,7 @@ def import_roster_view(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["file"],
             importer=request.user,
             dry_run=form.cleaned_data["dry_run"],
+            create_teams=form.cleaned_data["create_teams"],
         )
         if result.ok and not result.dry_run:
             messages.success(request, f"Roster imported. {result.summary()}")

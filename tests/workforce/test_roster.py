@@ -82,7 +82,7 @@ class TestImportRoster:
         rows = roster_rows(50)
         rows[9]["organisation"] = "No Such Org"  # line 11
         rows[19]["job_role"] = "Wizard"  # line 21
-        rows[29]["started_in_role"] = "02/09/2024"  # line 31
+        rows[29]["started_in_role"] = "2 Sept 2024"  # line 31
 
         result = import_roster(as_csv(rows))
 
@@ -139,7 +139,7 @@ class TestImportRoster:
             ("first_name", "", "first_name is empty"),
             ("fte", "1.5", "at most 1"),
             ("fte", "lots", "must be a number"),
-            ("qualified_on", "2024-13-01", "not a date"),
+            ("qualified_on", "2024-13-01", "impossible date"),
             ("supervisor_email", "ghost@harbour.example", "not in this file"),
             ("supervisor_email", "worker1@harbour.example", "the person themself"),
         ],
@@ -237,11 +237,86 @@ class TestRosterUploadPage:
     ):
         client.force_login(self.manager(setting["org"]))
 
-        response = self.upload(client, as_csv(roster_rows(6)))
+        response = self.upload(client, as_csv(roster_rows(6)), create_teams="on")
 
         assert response.status_code == 302
         page = client.get(response.url)
         assert "Created 6, updated 0, 0 unchanged." in page.content.decode()
+
+    def test_a_misspelt_team_is_refused_until_the_manager_confirms_it(
+        self, client, setting
+    ):
+        client.force_login(self.manager(setting["org"]))
+        Team.objects.create(organisation=setting["org"], name="Outreach")
+        Team.objects.create(organisation=setting["org"], name="Night Team")
+        rows = roster_rows(3)
+        rows[2]["team"] = "Outreech"
+
+        refused = self.upload(client, as_csv(rows))
+
+        assert refused.status_code == 400
+        assert "team &#x27;Outreech&#x27; does not exist" in refused.content.decode()
+        assert not Team.objects.filter(name="Outreech").exists()
+
+        checked = self.upload(client, as_csv(rows), create_teams="on", dry_run="on")
+
+        assert "New teams: Outreech." in checked.content.decode()
+        assert not Team.objects.filter(name="Outreech").exists()
+
+    def test_a_team_in_other_capitals_is_the_existing_team(self, client, setting):
+        client.force_login(self.manager(setting["org"]))
+        Team.objects.create(organisation=setting["org"], name="Outreach")
+        Team.objects.create(organisation=setting["org"], name="Night Team")
+        rows = roster_rows(3)
+        rows[1]["team"] = "outreach"
+
+        response = self.upload(client, as_csv(rows))
+
+        assert response.status_code == 302
+        assert "outreach" not in Team.objects.values_list("name", flat=True)
+
+    @pytest.mark.parametrize(
+        ("column", "value", "message"),
+        [
+            ("started_in_role", "2026-02-31", "is an impossible date"),
+            ("started_in_role", "31/02/2026", "is an impossible date"),
+            ("started_in_role", "2099-01-01", "more than a year ahead"),
+            ("qualified_on", "01/01/1900", "before 1950"),
+            ("first_name", "A" * 5000, "longer than 150 characters"),
+        ],
+    )
+    def test_an_out_of_bounds_value_is_refused_on_its_line(
+        self, client, setting, column, value, message
+    ):
+        client.force_login(self.manager(setting["org"]))
+        rows = roster_rows(3)
+        rows[1][column] = value
+
+        response = self.upload(client, as_csv(rows), create_teams="on")
+
+        body = response.content.decode()
+        assert response.status_code == 400
+        assert "Line 3:" in body and message in body
+        assert StaffProfile.objects.filter(organisation=setting["org"]).count() == 1
+
+    def test_uk_dates_are_read_day_first(self, client, setting):
+        client.force_login(self.manager(setting["org"]))
+        rows = roster_rows(2)
+        rows[1]["started_in_role"] = "03/04/2025"
+
+        response = self.upload(client, as_csv(rows), create_teams="on")
+
+        assert response.status_code == 302
+        person = StaffProfile.objects.get(user__email="worker1@harbour.example")
+        assert person.started_in_role == date(2025, 4, 3)
+
+    def test_a_file_with_only_a_header_says_it_has_no_people(self, client, setting):
+        client.force_login(self.manager(setting["org"]))
+
+        response = self.upload(client, (",".join(COLUMNS) + "\n").encode())
+
+        assert response.status_code == 400
+        assert "no people in it" in response.content.decode()
 
     def test_a_bad_file_lists_every_bad_line_and_saves_nothing(self, client, setting):
         client.force_login(self.manager(setting["org"]))
