@@ -460,15 +460,14 @@ def submit_knowledge_check(
             )
             completion = None
             if passed:
-                completion = Completion.objects.create(
+                completion = _first_completion_of_the_day(
                     person=person,
                     module=module,
-                    completed_on=as_of,
-                    score_percent=score,
-                    content_version=module.content_version,
-                    revision_id=revision_id,
+                    as_of=as_of,
+                    score=score,
                     attempt=attempt,
                 )
+            if completion is not None:
                 completion_recorded.send(sender=Completion, completion=completion)
                 sync_training_status(person_ids=[person.pk], as_of=as_of)
     except IntegrityError:
@@ -477,6 +476,46 @@ def submit_knowledge_check(
             raise
         return existing
     return MarkedAttempt(attempt=attempt, completion=completion, created=True)
+
+
+def _first_completion_of_the_day(
+    *,
+    person: StaffProfile,
+    module: ModulePage,
+    as_of: date,
+    score: int,
+    attempt: Attempt,
+) -> Completion | None:
+    """Record the day's completion, or None if this person already has one today.
+
+    The unique constraint on (person, module, completed_on) decides between
+    parallel passes: the insert runs in a savepoint, so a repeat keeps its attempt
+    and the caller's transaction goes on with no new completion and no email.
+    """
+    try:
+        with transaction.atomic():
+            return Completion.objects.create(
+                person=person,
+                module=module,
+                completed_on=as_of,
+                score_percent=score,
+                content_version=attempt.content_version,
+                revision_id=attempt.revision_id,
+                attempt=attempt,
+            )
+    except IntegrityError:
+        if completion_on(person=person, module=module, day=as_of) is None:
+            raise
+        return None
+
+
+def completion_on(
+    *, person: StaffProfile, module: ModulePage, day: date
+) -> Completion | None:
+    """The person's completion of the module on that day, if there is one."""
+    return Completion.objects.filter(
+        person=person, module=module, completed_on=day
+    ).first()
 
 
 def _attempt_for_token(token: uuid.UUID, person: StaffProfile) -> MarkedAttempt | None:
@@ -618,6 +657,12 @@ def approve_external_training(
     record.approved_at = timezone.now()
     record.save(update_fields=["approved_by", "approved_at"])
     module = record.module
+    same_day = completion_on(
+        person=record.person, module=module, day=record.completed_on
+    )
+    if same_day is not None:
+        # Already completed that day: the approval is kept, the cycle is not doubled.
+        return same_day
     completion = Completion.objects.create(
         person=record.person,
         module=module,

@@ -47,6 +47,7 @@ from learning.services import (
     InvalidAnswers,
     LearningError,
     approve_external_training,
+    completion_on,
     give_feedback,
     record_exception,
     record_external_training,
@@ -317,6 +318,11 @@ def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
             result["explanation"] = q.explanation
         results.append(result)
     completion = getattr(attempt, "completion", None)
+    if completion is None and attempt.passed:
+        # A repeat pass on the same day: show the day's certificate, not a new one.
+        completion = completion_on(
+            person=profile, module=attempt.module, day=attempt.submitted_on
+        )
     feedback_form = None
     if completion is not None and not hasattr(completion, "feedback"):
         feedback_form = FeedbackForm()

@@ -154,7 +154,8 @@ class CompletionQuerySet(models.QuerySet["Completion"]):
 class Completion(models.Model):
     """A passed knowledge check or approved external training: one cycle's evidence.
 
-    Never overwritten: each cycle adds a row, so the history stays.
+    Never overwritten: each cycle adds a row, so the history stays. At most one row
+    per person, module and day (a database constraint).
     """
 
     person = models.ForeignKey(
@@ -187,7 +188,12 @@ class Completion(models.Model):
             models.CheckConstraint(
                 condition=Q(attempt__isnull=False) ^ Q(external__isnull=False),
                 name="completion_from_attempt_or_external",
-            )
+            ),
+            # A second pass on the same day is an attempt, not a new cycle.
+            models.UniqueConstraint(
+                fields=["person", "module", "completed_on"],
+                name="one_completion_per_person_module_day",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,10 @@ person_plans = st.lists(
         {
             "started": days,
             "completions": st.lists(
-                st.tuples(days, st.integers(min_value=1, max_value=3)), max_size=3
+                st.tuples(days, st.integers(min_value=1, max_value=3)),
+                max_size=3,
+                # The database holds one completion per person, module and day.
+                unique_by=lambda completion: completion[0],
             ),
             "exception": st.one_of(
                 st.none(),
