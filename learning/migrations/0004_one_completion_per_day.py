@@ -30,7 +30,7 @@ def drop_same_day_repeats(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("learning", "0002_module_source_hash")]
+    dependencies = [("learning", "0003_question_banks")]
 
     operations = [
         migrations.RunPython(drop_same_day_repeats, migrations.RunPython.noop),
