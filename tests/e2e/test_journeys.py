@@ -200,9 +200,7 @@ class TestSupervision:
         before = SupervisionSession.objects.count()
 
         # Bad input: errors beside the fields, nothing saved.
-        page.get_by_label("Date of the session").fill(
-            (today() + timedelta(days=1)).isoformat()
-        )
+        _fill_date(page, "Date of the session", today() + timedelta(days=1))
         page.get_by_label("Length in minutes").fill("0")
         page.get_by_label("Format").select_option(index=0)
         page.get_by_label("Case discussions").fill(f"C-1042: {marker}")
@@ -219,7 +217,7 @@ class TestSupervision:
         page.get_by_role("button", name="Save as a draft").click()
         assert page.title().startswith("Error: ")
         assert "must be today or earlier" in _error_for(
-            page, page.get_by_label("Date of the session")
+            page, page.get_by_role("group", name="Date of the session")
         )
         assert "at least 1 minute" in _error_for(
             page, page.get_by_label("Length in minutes")
@@ -232,7 +230,7 @@ class TestSupervision:
         assert_accessible(page)
 
         # Valid input: saved as a draft.
-        page.get_by_label("Date of the session").fill(today().isoformat())
+        _fill_date(page, "Date of the session", today())
         page.get_by_label("Length in minutes").fill("75")
         page.get_by_label(practitioner.full_name).check()
         page.get_by_role("button", name="Save as a draft").click()
@@ -445,3 +443,11 @@ class TestEditor:
         page.locator(f"a[href$='/admin/pages/{module.pk}/edit/']").first.click()
         page.wait_for_url(f"**/admin/pages/{module.pk}/edit/")
         assert page.locator("#id_title").input_value() == module.title
+
+
+def _fill_date(page, legend: str, value) -> None:
+    """Type a date into a GOV.UK day, month and year input."""
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(str(value.day))
+    group.get_by_label("Month").fill(str(value.month))
+    group.get_by_label("Year").fill(str(value.year))
