@@ -13,13 +13,13 @@ be shown without its figures letting anyone work out B's or E's by subtraction.
     a5         2          9           7         6
     mean     4.2        7.0         7.8       5.0      20.0%
     team B
-    b1         6          1           4         7
-    b2         6          2           5         7
+    b1         6          1           4         7       yes (switching off 3 or less)
+    b2         6          2           5         7       yes (switching off 3 or less)
     b3         9          3           6         7       yes
     team E
     e1         5          5           5         5
     e2         5          5           5         5
-    Delta    5.2        5.1         6.4       5.6      20.0%  (52, 51, 64, 56 over 10)
+    Delta    5.2        5.1         6.4       5.6      40.0%  (52, 51, 64, 56 over 10)
 
 a1's impact of 10 is the only 10: it must never appear as a figure of its own.
 """
@@ -153,7 +153,7 @@ class TestFigures:
         assert whole["suppressed"] is False
         assert (whole["people_checked_in"], whole["check_ins"]) == (10, 10)
         assert {k: whole[k] for k in MEAN_KEYS} == MEANS_PROVIDER
-        assert whole["pct_prompted_support"] == Decimal("20.0")
+        assert whole["pct_prompted_support"] == Decimal("40.0")
         assert team_a["suppressed"] is False
         assert (team_a["people_checked_in"], team_a["check_ins"]) == (5, 5)
         assert {k: team_a[k] for k in MEAN_KEYS} == MEANS_A
