@@ -1,9 +1,7 @@
 """Top-level URLs. Wagtail serves the page tree (the training catalogue) last."""
 
 from django.conf import settings
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -23,10 +21,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("health/", notification_views.health, name="health"),
     # Browsers ask for /favicon.ico whatever the page says; send them to the icon.
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static("images/favicon.svg"), permanent=True),
-    ),
+    path("favicon.ico", home_views.favicon, name="favicon"),
     path("", include("home.urls")),
 ]
 

@@ -1,8 +1,9 @@
 """The signed-in home page and the error pages."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from accounts.roles import roles_of
 from home.panels import panels_for
@@ -35,3 +36,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Resolved per request, not at import: under the manifest storage the hashed
+    # name exists only after collectstatic, and URL loading must not need it.
+    return HttpResponsePermanentRedirect(static("images/favicon.svg"))
