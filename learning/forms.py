@@ -57,7 +57,7 @@ class ExceptionForm(ServiceForm):
     )
 
     def __init__(self, *args: object, requirements: object = None, **kwargs: object):
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         if requirements is not None:
             self.fields["requirement"].queryset = requirements  # type: ignore[attr-defined]
 
