@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from learning.content import MODULES_DIR
 from learning.content_check import check_directory, check_module, citations
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -110,3 +111,16 @@ def test_the_command_refuses_a_path_that_is_not_a_folder(tmp_path):
 def test_an_unreadable_module_file_is_a_problem_not_a_crash(tmp_path):
     (tmp_path / "bad.json").write_bytes(b"\xff\xfe{")
     assert rules(check_directory(tmp_path)) == {"file"}
+
+
+@pytest.mark.parametrize(
+    "path", sorted(MODULES_DIR.glob("*.json")), ids=lambda p: p.stem
+)
+def test_every_shipped_module_passes_the_check(path):
+    assert [str(p) for p in check_module(load(path), path.stem)] == []
+
+
+def test_six_modules_ship_including_one_for_commissioners(capsys):
+    call_command("check_training_content")
+    assert "6 modules pass" in capsys.readouterr().out
+    assert (MODULES_DIR / "commissioning-cse-services.json").exists()
