@@ -13,9 +13,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORT=8000
 WORKDIR /app
 RUN useradd --create-home --uid 1000 sustain
-COPY pyproject.toml ./
-RUN pip install --no-cache-dir --upgrade pip && pip install --no-cache-dir -e .
+# Exactly the locked, hashed packages; then the project itself without resolving again.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY . .
+RUN pip install --no-cache-dir --no-deps -e .
 COPY --from=assets /app/assets/dist ./assets/dist
 # collectstatic needs settings but no real secrets or database.
 RUN SECRET_KEY=build-only-collectstatic-placeholder-key-not-used-at-runtime-000000 \

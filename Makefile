@@ -7,9 +7,14 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PORT ?= 8000
 STAMPS := $(VENV)/.stamps
+# Hashed lockfiles from pip-compile: what `make run`, `make test`, CI and the image install.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+  --no-emit-index-url --no-emit-find-links
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck format check-migrations migrate seed worker beat scheduler bench clean
+.PHONY: help install lock lock-upgrade run test lint typecheck format check-migrations migrate seed worker beat scheduler bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -19,13 +24,25 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMPS)/app: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+$(STAMPS)/app: $(LOCK) pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/test: pyproject.toml $(STAMPS)/app
-	$(PY) -m pip install --quiet -e ".[test,dev]"
+$(STAMPS)/test: $(DEV_LOCK) $(STAMPS)/app
+	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
 	@mkdir -p $(STAMPS) && touch $@
+
+$(BIN)/pip-compile: | $(PY)
+	$(PY) -m pip install --quiet "pip-tools~=7.7"
+
+lock: | $(BIN)/pip-compile ## Re-resolve the lockfiles after editing pyproject.toml (other pins stay)
+	$(PIP_COMPILE) $(LOCK_ARGS) --output-file=$(LOCK) pyproject.toml
+	$(PIP_COMPILE) $(LOCK_ARGS) --extra=test --extra=dev --constraint=$(LOCK) \
+	  --output-file=$(DEV_LOCK) pyproject.toml
+
+lock-upgrade: ## Upgrade every locked package to the newest release pyproject.toml allows
+	$(MAKE) lock LOCK_ARGS=--upgrade
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

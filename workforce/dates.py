@@ -4,9 +4,9 @@ Every rule in Sustain works on calendar dates in Europe/London. Views, tasks and
 commands read the clock once, through :func:`today`, and pass ``as_of`` down.
 """
 
-import calendar
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 
@@ -17,8 +17,5 @@ def today() -> date:
 
 def add_months(start: date, months: int) -> date:
     """Add months, clamped to the month's end: 31 Jan + 1 month = 28/29 Feb."""
-    month_index = start.month - 1 + months
-    year = start.year + month_index // 12
-    month = month_index % 12 + 1
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return date(year, month, day)
+    result: date = start + relativedelta(months=months)
+    return result
