@@ -8,7 +8,11 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from home.forms import GovukDateField, ServiceForm
-from supervision.models import SupervisionSession, SupportOffered
+from supervision.models import (
+    PRE_SESSION_TEXT_LIMIT,
+    SupervisionSession,
+    SupportOffered,
+)
 from workforce.dates import add_months
 from workforce.models import StaffProfile
 
@@ -189,6 +193,56 @@ class CheckInForm(ServiceForm):
             raise forms.ValidationError(
                 "Answer at least one question, or record the support offered, "
                 "before saving the check-in"
+            )
+        return cleaned
+
+
+class PreSessionCheckInForm(ServiceForm):
+    """The supervisee's own check-in before a session, in their own words."""
+
+    impact = _score(
+        "How much is the work staying with you? (0 not at all, 10 a lot)",
+        HIGHER_IS_HARDER,
+    )
+    switching_off = _score(
+        "How well are you switching off and sleeping? (0 not at all, 10 very well)",
+        HIGHER_IS_BETTER,
+    )
+    support = _score(
+        "How supported do you feel? (0 not at all, 10 very)", HIGHER_IS_BETTER
+    )
+    workload = _score(
+        "How manageable is your workload? (0 not at all, 10 very)", HIGHER_IS_BETTER
+    )
+    what_would_help = forms.CharField(
+        label="What would help?",
+        help_text=(
+            "Anything you want your supervisor to know before you meet: what is "
+            "weighing on you, what you would like to talk about, what would help. "
+            "Do not name children; use a case reference."
+        ),
+        required=False,
+        max_length=PRE_SESSION_TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "max_length": f"Write {PRE_SESSION_TEXT_LIMIT:,} characters or fewer"
+        },
+    )
+    support_wanted = forms.MultipleChoiceField(
+        label="Support you would like to talk about",
+        choices=SupportOffered.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if not self.errors and all(
+            cleaned.get(name) in (None, "", []) for name in self.fields
+        ):
+            raise forms.ValidationError(
+                "Answer at least one question, or write what would help, "
+                "before saving your check-in"
             )
         return cleaned
 

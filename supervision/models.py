@@ -504,6 +504,99 @@ class SessionAttendance(models.Model):
         return [SupportOffered(code).label for code in codes if code in SupportOffered]
 
 
+# The most a supervisee may write about what would help, before a session.
+PRE_SESSION_TEXT_LIMIT = 2000
+
+
+class PreSessionCheckInQuerySet(models.QuerySet["PreSessionCheckIn"]):
+    def for_user(self, user: User | AnonymousUser) -> PreSessionCheckInQuerySet:
+        """Keep the check-ins this user may read.
+
+        The author always; the supervisor of the session it was shared with, from
+        then on. Nobody else: not a manager, a commissioner or a platform admin, and
+        not a supervisor before the session (or a former supervisor afterwards).
+        """
+        profile = own_profile(user)
+        if profile is None:
+            return self.none()
+        return self.filter(Q(person=profile) | Q(session__supervisor=profile))
+
+    def open(self) -> PreSessionCheckInQuerySet:
+        """Keep check-ins written but not yet shared with a session."""
+        return self.filter(session__isnull=True)
+
+
+class PreSessionCheckIn(models.Model):
+    """The supervisee's own check-in, written before a session.
+
+    Private to its author until their supervisor records the session it is for;
+    from then on shared with that supervisor only. The answers and the free text are
+    encrypted, never aggregated, and never shown to managers or commissioners.
+    """
+
+    person = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="pre_session_check_ins"
+    )
+    written_on = models.DateField()
+    impact_score = EncryptedIntegerField()
+    switching_off_score = EncryptedIntegerField()
+    support_score = EncryptedIntegerField()
+    workload_score = EncryptedIntegerField()
+    what_would_help = EncryptedTextField()
+    support_wanted = EncryptedTextField()  # comma-separated SupportOffered codes
+    # Whether the answers crossed a threshold: shown to the author and, once shared,
+    # the supervisor.
+    support_prompt = models.BooleanField(default=False)
+    session = models.ForeignKey(
+        SupervisionSession,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pre_session_check_ins",
+    )
+    shared_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PreSessionCheckInQuerySet.as_manager()
+
+    CONTENT_FIELDS = (
+        "impact_score",
+        "switching_off_score",
+        "support_score",
+        "workload_score",
+        "what_would_help",
+        "support_wanted",
+    )
+
+    class Meta:
+        ordering = ["-written_on", "-pk"]
+        constraints = [
+            # One check-in waits for the next session; writing again changes it.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(session__isnull=True),
+                name="supervision_one_open_pre_session_check_in",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "person"],
+                name="supervision_one_pre_session_check_in_per_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pre-session check-in {self.pk}"
+
+    @property
+    def is_shared(self) -> bool:
+        return self.session_id is not None
+
+    @property
+    def support_wanted_labels(self) -> list[str]:
+        codes = [code for code in self.support_wanted.split(",") if code]
+        return [SupportOffered(code).label for code in codes if code in SupportOffered]
+
+
 SCORE_FIELDS = ("impact", "switching_off", "support", "workload")
 
 

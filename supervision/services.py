@@ -21,16 +21,19 @@ from accounts.models import User
 from supervision.events import session_finalised
 from supervision.models import (
     CONTENT_FIELDS,
+    PRE_SESSION_TEXT_LIMIT,
     SCORE_FIELDS,
     AccessEvent,
     CheckInScoreRecord,
     PolicyStage,
+    PreSessionCheckIn,
     SessionAction,
     SessionAttendance,
     SessionVersion,
     SupervisionPolicy,
     SupervisionSession,
     SupervisionStatus,
+    SupportOffered,
 )
 from supervision.pseudonyms import respondent_key, source_key
 from supervision.rules import Stage, check_in_prompts, ladder, stage_end
@@ -369,6 +372,7 @@ def create_session(
     SessionAttendance.objects.bulk_create(
         [SessionAttendance(session=session, person_id=pk) for pk in sorted(allowed)]
     )
+    share_pre_session_check_ins(session)
     return session
 
 
@@ -416,6 +420,8 @@ def update_session(
     session.version = F("version") + 1
     session.save()
     session.refresh_from_db()
+    if session.is_draft:
+        share_pre_session_check_ins(session)
     if session.is_finalised:
         store_check_in_scores(session_ids=[session.pk])
         sync_supervision_status(
@@ -459,6 +465,8 @@ def record_check_in(
         impact=impact, switching_off=switching_off, support=support, workload=workload
     )
     attendance.save()
+    if session.is_draft:
+        share_pre_session_check_ins(session)
     if session.is_finalised:
         store_check_in_scores(session_ids=[session.pk])
     if caseload is not None:
@@ -707,6 +715,86 @@ def complete_action(*, action_id: int, by: User, as_of: date) -> SessionAction:
     return action
 
 
+# --- The supervisee's own check-in before a session ----------------------------------
+@transaction.atomic
+def write_pre_session_check_in(
+    *,
+    by: User,
+    impact: int | None,
+    switching_off: int | None,
+    support: int | None,
+    workload: int | None,
+    what_would_help: str,
+    support_wanted: list[str],
+    as_of: date,
+) -> PreSessionCheckIn:
+    """Write, or rewrite, the signed-in person's check-in for their next session.
+
+    It stays private to them until their supervisor records that session. Writing
+    again before then changes the same check-in (the database holds one open check-in
+    per person).
+    """
+    person = StaffProfile.objects.select_for_update().filter(user=by).first()
+    if person is None:
+        raise NotAllowed("You have no staff record, so there is no session to prepare.")
+    scores = (impact, switching_off, support, workload)
+    if any(score is not None and not 0 <= score <= 10 for score in scores):
+        raise SupervisionError("Each check-in answer must be between 0 and 10.")
+    unknown = set(support_wanted) - set(SupportOffered.values)
+    if unknown:
+        raise SupervisionError("Choose the support from the list.")
+    what_would_help = what_would_help.strip()
+    if len(what_would_help) > PRE_SESSION_TEXT_LIMIT:
+        raise SupervisionError(
+            f"Write {PRE_SESSION_TEXT_LIMIT:,} characters or fewer "
+            "about what would help."
+        )
+    if all(score is None for score in scores) and not (
+        what_would_help or support_wanted
+    ):
+        raise SupervisionError(
+            "Answer at least one question, or write what would help, "
+            "before saving your check-in."
+        )
+    check_in = PreSessionCheckIn.objects.open().filter(person=person).first()
+    if check_in is None:
+        check_in = PreSessionCheckIn(person=person)
+    check_in.written_on = as_of
+    check_in.impact_score = impact
+    check_in.switching_off_score = switching_off
+    check_in.support_score = support
+    check_in.workload_score = workload
+    check_in.what_would_help = what_would_help
+    check_in.support_wanted = ",".join(
+        code for code in SupportOffered.values if code in support_wanted
+    )
+    check_in.support_prompt = check_in_prompts(
+        impact=impact, switching_off=switching_off, support=support, workload=workload
+    )
+    check_in.save()
+    return check_in
+
+
+@transaction.atomic
+def remove_pre_session_check_in(*, by: User) -> int:
+    """Delete the signed-in person's check-in if it has not been shared yet."""
+    deleted, _ = PreSessionCheckIn.objects.open().filter(person__user=by).delete()
+    return deleted
+
+
+def share_pre_session_check_ins(session: SupervisionSession) -> int:
+    """Share each supervisee's waiting check-in with the supervisor of this session.
+
+    Only a check-in written on or before the session's day is shared: one written
+    after it is for the next session. Returns how many were shared.
+    """
+    waiting = PreSessionCheckIn.objects.open().filter(
+        person__session_attendances__session=session,
+        written_on__lte=session.held_on,
+    )
+    return waiting.update(session=session, shared_at=timezone.now())
+
+
 # --- The access log -----------------------------------------------------------------
 def log_access(
     *,
@@ -754,6 +842,7 @@ def purge_expired_content(*, as_of: date) -> int:
             for person in people
         ):
             expired.append(session.pk)
+    _purge_unshared_check_ins(as_of=as_of)
     if not expired:
         return 0
     # Write "" through the ORM field so the stored value is empty, not ciphertext.
@@ -770,8 +859,29 @@ def purge_expired_content(*, as_of: date) -> int:
         disagreement="",
     )
     SessionAction.objects.filter(session_id__in=expired).update(description="")
+    PreSessionCheckIn.objects.filter(session_id__in=expired).delete()
     SessionVersion.objects.filter(session_id__in=expired).delete()
     return len(expired)
+
+
+def _purge_unshared_check_ins(*, as_of: date) -> int:
+    """Delete waiting check-ins of people gone longer than their retention period."""
+    waiting = (
+        PreSessionCheckIn.objects.open()
+        .filter(person__left_on__isnull=False)
+        .select_related("person__organisation")
+    )
+    gone = [
+        check_in.pk
+        for check_in in waiting
+        if add_months(
+            check_in.person.left_on,  # type: ignore[arg-type]
+            check_in.person.organisation.supervision_retention_months,
+        )
+        <= as_of
+    ]
+    deleted, _ = PreSessionCheckIn.objects.filter(pk__in=gone).delete()
+    return deleted
 
 
 __all__ = [
@@ -792,7 +902,10 @@ __all__ = [
     "purge_expired_content",
     "record_check_in",
     "record_disagreement",
+    "remove_pre_session_check_in",
+    "share_pre_session_check_ins",
     "store_check_in_scores",
     "sync_supervision_status",
     "update_session",
+    "write_pre_session_check_in",
 ]

@@ -6,6 +6,16 @@ app_name = "supervision"
 urlpatterns = [
     path("", views.my_supervision, name="my_supervision"),
     path("check-ins/", views.my_check_ins, name="my_check_ins"),
+    path(
+        "before-your-session/",
+        views.pre_session_check_in,
+        name="pre_session_check_in",
+    ),
+    path(
+        "before-your-session/delete/",
+        views.pre_session_check_in_remove,
+        name="pre_session_check_in_remove",
+    ),
     path("supervisees/", views.supervisor_dashboard, name="supervisor_dashboard"),
     path("organisation/", views.manager_view, name="manager_view"),
     path("sessions/new/", views.session_new, name="session_new"),

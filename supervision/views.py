@@ -25,12 +25,14 @@ from supervision.forms import (
     CancelForm,
     CheckInForm,
     DisagreementForm,
+    PreSessionCheckInForm,
     ReflectionForm,
     SessionForm,
 )
 from supervision.models import (
     CONTENT_FIELDS,
     AccessEvent,
+    PreSessionCheckIn,
     SessionAction,
     SessionAttendance,
     SupervisionSession,
@@ -52,6 +54,8 @@ SENSITIVE = (
     "support_offered",
     "text",
     "description",
+    "what_would_help",
+    "support_wanted",
 )
 
 
@@ -201,6 +205,72 @@ def my_check_ins(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
+@login_required
+@sensitive_post_parameters(*SENSITIVE)
+@sensitive_variables()
+def pre_session_check_in(request: HttpRequest) -> HttpResponse:
+    """The supervisee's own check-in before their next session, private until then."""
+    profile = _profile_or_404(request)
+    mine = PreSessionCheckIn.objects.for_user(request.user).filter(person=profile)
+    waiting = mine.open().first()
+    initial = None
+    if waiting is not None:
+        initial = {
+            "impact": waiting.impact_score,
+            "switching_off": waiting.switching_off_score,
+            "support": waiting.support_score,
+            "workload": waiting.workload_score,
+            "what_would_help": waiting.what_would_help,
+            "support_wanted": [c for c in waiting.support_wanted.split(",") if c],
+        }
+    form = PreSessionCheckInForm(
+        request.POST if request.method == "POST" else None, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.write_pre_session_check_in(
+                by=request.user,
+                impact=data["impact"],
+                switching_off=data["switching_off"],
+                support=data["support"],
+                workload=data["workload"],
+                what_would_help=data["what_would_help"],
+                support_wanted=data["support_wanted"],
+                as_of=today(),
+            )
+        except services.SupervisionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                "Check-in saved. Only you can see it until your supervisor "
+                "records your next session.",
+            )
+            return redirect("supervision:pre_session_check_in")
+    shared = (
+        mine.filter(session__isnull=False)
+        .select_related("session__supervisor__user")
+        .order_by("-session__held_on")[:12]
+    )
+    return render(
+        request,
+        "supervision/pre_session_check_in.html",
+        {"form": form, "waiting": waiting, "shared": shared, "profile": profile},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def pre_session_check_in_remove(request: HttpRequest) -> HttpResponse:
+    """Delete the waiting check-in; one already shared stays with its session."""
+    if services.remove_pre_session_check_in(by=request.user):
+        messages.success(request, "Your check-in has been deleted.")
+    return redirect("supervision:pre_session_check_in")
+
+
 # --- One session (content) ----------------------------------------------------------
 @never_cache
 @login_required
@@ -220,11 +290,17 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         person_ids=[a.person_id for a in attendances],
         action=AccessEvent.Action.VIEWED_SESSION,
     )
+    pre_session = PreSessionCheckIn.objects.for_user(request.user).filter(
+        session=session
+    )
+    if not is_supervisor:
+        pre_session = pre_session.filter(person=profile)
     return render(
         request,
         "supervision/session_detail.html",
         {
             "session": session,
+            "pre_session_check_ins": list(pre_session.select_related("person__user")),
             "attendances": attendances,
             "visible_attendances": attendances if is_supervisor else [mine],
             "mine": mine,
@@ -405,6 +481,22 @@ def record_check_in(request: HttpRequest, pk: int, person_pk: int) -> HttpRespon
         "support_offered": [c for c in attendance.support_offered.split(",") if c],
         "caseload": attendance.caseload,
     }
+    theirs = (
+        PreSessionCheckIn.objects.for_user(request.user)
+        .filter(session=session, person_id=person_pk)
+        .first()
+    )
+    if theirs is not None and all(
+        initial[name] is None
+        for name in ("impact", "switching_off", "support", "workload")
+    ):
+        # Start from what the supervisee said before the session.
+        initial.update(
+            impact=theirs.impact_score,
+            switching_off=theirs.switching_off_score,
+            support=theirs.support_score,
+            workload=theirs.workload_score,
+        )
     form = CheckInForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -428,7 +520,12 @@ def record_check_in(request: HttpRequest, pk: int, person_pk: int) -> HttpRespon
     return render(
         request,
         "supervision/check_in_form.html",
-        {"form": form, "session": session, "attendance": attendance},
+        {
+            "form": form,
+            "session": session,
+            "attendance": attendance,
+            "theirs": theirs,
+        },
         status=400 if form.errors else 200,
     )
 

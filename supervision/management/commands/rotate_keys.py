@@ -3,13 +3,20 @@ from django.db import connection, transaction
 
 from supervision.fields import EncryptedTextField, rotate
 from supervision.models import (
+    PreSessionCheckIn,
     SessionAction,
     SessionAttendance,
     SessionVersion,
     SupervisionSession,
 )
 
-MODELS = [SupervisionSession, SessionAttendance, SessionAction, SessionVersion]
+MODELS = [
+    SupervisionSession,
+    SessionAttendance,
+    SessionAction,
+    SessionVersion,
+    PreSessionCheckIn,
+]
 
 
 def rotate_all(batch_size: int = 500) -> int:
