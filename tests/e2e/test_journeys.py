@@ -16,7 +16,11 @@ from openpyxl import load_workbook
 
 from learning.models import Attempt, Completion, ModulePage, SectionProgress
 from learning.rules import Status
-from supervision.models import SessionAttendance, SupervisionSession
+from supervision.models import (
+    PreSessionCheckIn,
+    SessionAttendance,
+    SupervisionSession,
+)
 from tests.factories.learning import html_paper
 from workforce.dates import add_months, today
 from workforce.demo import DEMO_PASSWORD
@@ -315,6 +319,71 @@ class TestSupervision:
         assert marker not in page.content()
         assert reflection not in page.content()
         assert_accessible(page)
+
+    def test_a_supervisee_checks_in_before_the_session_and_only_the_supervisor_reads_it(
+        self, page, demo, switch_to, assert_accessible
+    ):
+        practitioner = StaffProfile.objects.get(user__username="practitioner")
+        marker = "HERON-MARKER-5170"
+        switch_to("practitioner")
+        _ok(page.goto("/supervision/"))
+        page.get_by_role("link", name="Check in before your next session").click()
+        assert page.get_by_role("heading", level=1).inner_text() == (
+            "Before your next session"
+        )
+        assert_accessible(page)
+
+        # Bad input first: the error sits beside the field and nothing is kept.
+        sleep = page.get_by_label("How well are you switching off and sleeping?")
+        sleep.fill("12")
+        page.get_by_label("What would help?").fill(f"Time to talk. {marker}")
+        page.get_by_role("button", name="Save my check-in").click()
+        assert page.title().startswith("Error: ")
+        assert "from 0 to 10" in _error_for(page, sleep)
+        _assert_summary_links_resolve(page)
+        assert not PreSessionCheckIn.objects.exists()
+        assert_accessible(page)
+
+        sleep.fill("2")
+        page.get_by_label("Referral to occupational health").check()
+        page.get_by_role("button", name="Save my check-in").click()
+        main = page.locator("main").inner_text()
+        assert "Only you can see it" in main and "occupational health now" in main
+        assert_accessible(page)
+        assert PreSessionCheckIn.objects.get().person == practitioner
+
+        # The supervisor records the session and reads the check-in in it.
+        switch_to("supervisor")
+        _ok(page.goto("/supervision/sessions/new/"))
+        _fill_date(page, "Date of the session", today())
+        page.get_by_label("Length in minutes").fill("60")
+        page.get_by_label(practitioner.full_name).check()
+        page.get_by_role("button", name="Save as a draft").click()
+        page.wait_for_url(re.compile(r"/supervision/sessions/\d+/$"))
+        session_url = page.url
+        main = page.locator("main").inner_text()
+        assert marker in main and "Offer support" in main
+        assert "Referral to occupational health" in main
+        assert_accessible(page)
+
+        # A manager and a commissioner reach no part of it, on any page they can open.
+        for username in ("manager", "commissioner"):
+            switch_to(username)
+            assert page.goto(session_url).status == 404
+            _ok(page.goto("/"))
+            links = page.eval_on_selector_all(
+                "a[href^='/']", "links => links.map(link => link.getAttribute('href'))"
+            )
+            seen = set()
+            for href in ["/", *links]:
+                path = href.split("#")[0]
+                if not path or path in seen or path.startswith("/accounts/logout"):
+                    continue
+                seen.add(path)
+                response = page.goto(path)
+                assert response is not None and response.status < 500, path
+                assert marker not in page.content(), (username, path)
+            assert len(seen) >= 3, username
 
 
 class TestCommissioning:
