@@ -6,6 +6,8 @@ Commissioners see aggregates only: no page here shows them anyone's name.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,13 +26,16 @@ from commissioning.reports import (
     team_scope,
 )
 from commissioning.reports.common import Table
-from commissioning.reports.people import people_table
+from commissioning.reports.people import people_rows, people_table
+from commissioning.reports.people import urgency as people_urgency
 from commissioning.reports.trends import (
     last_complete_month,
     month_starts,
     snapshot_table,
     trend_series,
 )
+from home import listing
+from supervision.rules import Status as SupervisionState
 from workforce.dates import today
 from workforce.models import Organisation
 
@@ -154,13 +159,85 @@ def provider_people(request: HttpRequest, provider_id: int) -> HttpResponse:
     provider = _provider_or_404(request, provider_id, as_of)
     if not may_see_people(request, provider):
         raise Http404("No such provider in your scope.")
+    rows = list(people_rows(request.user, provider, as_of=as_of))
+    filters = [
+        listing.Filter.from_request(
+            request,
+            "status",
+            "Supervision status",
+            [(status.value, status.label) for status in SupervisionState],
+            any_label="Any status",
+        ),
+        listing.Filter.from_request(
+            request,
+            "team",
+            "Team",
+            sorted({(r["team_id"], r["team"]) for r in rows if r["team_id"]}, key=str),
+            any_label="All teams",
+        ),
+        listing.Filter.from_request(
+            request,
+            "job_role",
+            "Job role",
+            sorted({(r["job_role_id"], r["job_role"]) for r in rows}, key=str),
+            any_label="All job roles",
+        ),
+        listing.Filter.from_request(
+            request,
+            "training",
+            "Training",
+            [("overdue", "Some overdue"), ("due_soon", "Some due soon")],
+            any_label="Any training status",
+        ),
+    ]
+    chosen = {f.name: f.value for f in filters if f.value}
+    query = listing.search_text(request)
+
+    def keep(row: dict[str, Any]) -> bool:
+        if chosen.get("status", row["supervision_status"]) != row["supervision_status"]:
+            return False
+        if chosen.get("team", str(row["team_id"])) != str(row["team_id"]):
+            return False
+        if chosen.get("job_role", str(row["job_role_id"])) != str(row["job_role_id"]):
+            return False
+        training = chosen.get("training")
+        if training and not row[f"training_{training}"]:
+            return False
+        return listing.matches(
+            query, row["name"], row["email"], row["team"], row["job_role"]
+        )
+
+    def by_name(row: dict[str, Any]) -> tuple[str, str, int]:
+        return (
+            row["last_name"].casefold(),
+            row["first_name"].casefold(),
+            row["person_id"],
+        )
+
+    page = listing.paginate(
+        request,
+        [row for row in rows if keep(row)],
+        sorts={
+            "urgency": listing.Sort(
+                "Most urgent first", lambda row: (people_urgency(row), by_name(row))
+            ),
+            "name": listing.Sort("Name (A to Z)", by_name),
+            "team": listing.Sort(
+                "Team", lambda row: (row["team"].casefold(), by_name(row))
+            ),
+        },
+        default_sort="urgency",
+        query=query,
+        filters=filters,
+    )
     return render(
         request,
         "commissioning/provider_people.html",
         {
             "as_of": as_of,
             "provider": provider,
-            "table": people_table(request.user, provider, as_of=as_of),
+            "listing": page,
+            "table": people_table(request.user, provider, as_of=as_of, rows=page.rows),
         },
     )
 

@@ -105,10 +105,32 @@ def my_training(person: StaffProfile, *, as_of: date) -> MyTraining:
     return MyTraining(required=required, optional=optional, completions=completions)
 
 
+# Most urgent first: what needs doing now, then what is coming, then what is settled.
+URGENCY = {
+    Status.OVERDUE: 0,
+    Status.DUE_SOON: 1,
+    Status.EXTENSION: 2,
+    Status.NOT_YET_DUE: 3,
+    Status.LONG_TERM_ABSENCE: 4,
+    Status.IN_DATE: 5,
+    Status.EXEMPT: 6,
+}
+NOTHING_REQUIRED = len(URGENCY)
+
+
 @dataclass
 class MatrixRow:
     person: StaffProfile
     cells: list[StatusCell | None] = field(default_factory=list)
+
+    @property
+    def urgency(self) -> tuple[int, int]:
+        """The worst status, then how many requirements share it (more is worse)."""
+        ranks = [URGENCY[cell.status] for cell in self.cells if cell]
+        if not ranks:
+            return (NOTHING_REQUIRED, 0)
+        worst = min(ranks)
+        return (worst, -ranks.count(worst))
 
 
 @dataclass

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from accounts.roles import Role, has_role
+from home import listing
 from learning import papers, queries
 from learning.forms import ExceptionForm, ExternalTrainingForm, FeedbackForm
 from learning.models import (
@@ -432,6 +433,39 @@ def _matrix_filters(request: HttpRequest) -> MatrixFilters:
     )
 
 
+MATRIX_SORTS: dict[str, listing.Sort[queries.MatrixRow]] = {
+    "urgency": listing.Sort(
+        "Most urgent first", lambda row: (row.urgency, listing.by_name(row.person))
+    ),
+    "name": listing.Sort("Name (A to Z)", lambda row: listing.by_name(row.person)),
+    "team": listing.Sort(
+        "Team",
+        lambda row: (
+            row.person.team.name.casefold() if row.person.team else "~",
+            listing.by_name(row.person),
+        ),
+    ),
+}
+
+
+def _matrix_rows(
+    request: HttpRequest, matrix: queries.Matrix
+) -> tuple[str, list[queries.MatrixRow]]:
+    query = listing.search_text(request)
+    rows = [
+        row
+        for row in matrix.rows
+        if listing.matches(
+            query,
+            row.person.full_name,
+            row.person.user.email,
+            row.person.team.name if row.person.team else "",
+            row.person.job_role.name,
+        )
+    ]
+    return query, rows
+
+
 @login_required
 def team_matrix(request: HttpRequest) -> HttpResponse:
     """Show each person against each requirement, the status in words in each cell."""
@@ -441,22 +475,52 @@ def team_matrix(request: HttpRequest) -> HttpResponse:
     filters = _matrix_filters(request)
     matrix = queries.team_matrix(request.user, as_of=as_of, **filters)
     people = StaffProfile.objects.for_user(request.user)
+    query, rows = _matrix_rows(request, matrix)
+    page = listing.paginate(
+        request,
+        rows,
+        sorts=MATRIX_SORTS,
+        default_sort="urgency",
+        query=query,
+        filters=[
+            listing.Filter.from_request(
+                request,
+                "team",
+                "Team",
+                Team.objects.filter(pk__in=people.values("team_id"))
+                .order_by("name")
+                .values_list("pk", "name"),
+                any_label="All teams",
+            ),
+            listing.Filter.from_request(
+                request,
+                "job_role",
+                "Job role",
+                JobRole.objects.filter(pk__in=people.values("job_role_id"))
+                .order_by("name")
+                .values_list("pk", "name"),
+                any_label="All job roles",
+            ),
+            listing.Filter.from_request(
+                request, "status", "Has a status of", Status.choices, "Any status"
+            ),
+        ],
+    )
     return render(
         request,
         "learning/team_matrix.html",
         {
             "matrix": matrix,
+            "listing": page,
             "as_of": as_of,
-            "filters": filters,
-            "teams": Team.objects.filter(pk__in=people.values("team_id")),
-            "job_roles": JobRole.objects.filter(pk__in=people.values("job_role_id")),
-            "statuses": Status.choices,
             "query": request.GET.urlencode(),
         },
     )
 
 
-def _matrix_table(matrix: queries.Matrix) -> Iterator[list[str]]:
+def _matrix_table(
+    matrix: queries.Matrix, rows: list[queries.MatrixRow]
+) -> Iterator[list[str]]:
     yield [
         "Name",
         "Organisation",
@@ -464,7 +528,7 @@ def _matrix_table(matrix: queries.Matrix) -> Iterator[list[str]]:
         "Job role",
         *(r.module.title for r in matrix.requirements),
     ]
-    for row in matrix.rows:
+    for row in rows:
         person = row.person
         yield [
             person.full_name,
@@ -493,18 +557,21 @@ def team_matrix_export(request: HttpRequest, file_format: str) -> HttpResponseBa
         as_of=as_of,
         **_matrix_filters(request),
     )
+    _, rows = _matrix_rows(request, matrix)
+    sort = MATRIX_SORTS.get(request.GET.get("sort", ""), MATRIX_SORTS["urgency"])
+    rows.sort(key=sort.key)
     filename = f"team-training-{as_of.isoformat()}"
     response: HttpResponseBase
     if file_format == "csv":
         writer = csv.writer(_Echo())
         response = StreamingHttpResponse(
-            (writer.writerow(line) for line in _matrix_table(matrix)),
+            (writer.writerow(line) for line in _matrix_table(matrix, rows)),
             content_type="text/csv; charset=utf-8",
         )
     else:
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("Team training")
-        for line in _matrix_table(matrix):
+        for line in _matrix_table(matrix, rows):
             sheet.append(line)
         buffer = io.BytesIO()
         workbook.save(buffer)

@@ -35,6 +35,17 @@ from workforce.models import CaseloadSnapshot, CommissioningContract, StaffProfi
 PROMPT_RUN = 3  # "three sessions in a row prompts again"
 
 
+# Most urgent first: the later a session is, the higher it comes.
+URGENCY = {
+    Status.ESCALATED_TWICE: 0,
+    Status.ESCALATED: 1,
+    Status.OVERDUE: 2,
+    Status.DUE_SOON: 3,
+    Status.IN_DATE: 4,
+    Status.NOT_REQUIRED: 5,
+}
+
+
 @dataclass
 class SuperviseeRow:
     person: StaffProfile
@@ -46,6 +57,11 @@ class SuperviseeRow:
     awaiting_acknowledgement: int
     prompt: str = ""
     training: str | None = None
+
+    @property
+    def urgency(self) -> tuple[int, int, date]:
+        """Status first, a support prompt next, then the earliest due date."""
+        return (URGENCY[self.status], 0 if self.prompt else 1, self.due_on or date.max)
 
 
 def _count(queryset: QuerySet[Any], column: str = "pk") -> Coalesce:
@@ -94,7 +110,7 @@ def supervisee_rows(supervisor: StaffProfile, *, as_of: date) -> list[Supervisee
     people = list(
         StaffProfile.objects.filter(supervisor=supervisor)
         .active(as_of=as_of)
-        .select_related("user", "supervision_status")
+        .select_related("user", "team", "job_role", "supervision_status")
         .annotate(
             open_actions=_count(
                 SessionAction.objects.open().filter(owner=OuterRef("pk")), "owner"
@@ -163,6 +179,15 @@ class OrganisationRow:
     due_on: date | None
     caseload: int | None
     caseload_limit: Decimal | None
+
+    @property
+    def urgency(self) -> tuple[int, int, date]:
+        """Status first, an over-threshold caseload next, then the earliest due date."""
+        return (
+            URGENCY[self.status],
+            0 if self.over_threshold else 1,
+            self.due_on or date.max,
+        )
 
     @property
     def over_threshold(self) -> bool:

@@ -8,9 +8,12 @@ content. Anything out of scope is a 404.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator  # noqa: F401
@@ -19,6 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, has_role
+from home import listing
 from supervision import services
 from supervision.forms import (
     ActionForm,
@@ -41,7 +45,7 @@ from supervision.models import (
 from supervision.reports import organisation_summary, supervisee_rows
 from supervision.rules import Status
 from workforce.dates import today
-from workforce.models import Organisation
+from workforce.models import Organisation, StaffProfile
 from workforce.scoping import own_profile
 
 # Every field a content form posts: kept out of error reports.
@@ -612,17 +616,117 @@ def sign_off(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 
 # --- Dashboards (metadata only) -----------------------------------------------------
+def _status_filter(request: HttpRequest) -> listing.Filter:
+    return listing.Filter.from_request(
+        request,
+        "status",
+        "Supervision status",
+        [(status.value, status.label) for status in Status],
+        any_label="Any status",
+    )
+
+
+def _team_filter(request: HttpRequest, people: list[StaffProfile]) -> listing.Filter:
+    teams = sorted(
+        {(p.team.pk, p.team.name) for p in people if p.team}, key=lambda t: t[1]
+    )
+    return listing.Filter.from_request(
+        request, "team", "Team", teams, any_label="All teams"
+    )
+
+
+def _role_filter(request: HttpRequest, people: list[StaffProfile]) -> listing.Filter:
+    roles = sorted(
+        {(p.job_role.pk, p.job_role.name) for p in people}, key=lambda r: r[1]
+    )
+    return listing.Filter.from_request(
+        request, "job_role", "Job role", roles, any_label="All job roles"
+    )
+
+
+def _narrow(rows, query: str, filters: list[listing.Filter]):  # type: ignore[no-untyped-def]
+    """Keep the rows whose person matches the search and every chosen filter."""
+    chosen = {f.name: f.value for f in filters if f.value}
+
+    def keep(row) -> bool:  # type: ignore[no-untyped-def]
+        person = row.person
+        if "status" in chosen and row.status.value != chosen["status"]:
+            return False
+        if "team" in chosen and str(person.team_id) != chosen["team"]:
+            return False
+        if "job_role" in chosen and str(person.job_role_id) != chosen["job_role"]:
+            return False
+        return listing.matches(
+            query,
+            person.full_name,
+            person.user.email,
+            person.team.name if person.team else "",
+            person.job_role.name,
+        )
+
+    return [row for row in rows if keep(row)]
+
+
+def _people_sorts(extra: dict[str, listing.Sort]) -> dict[str, listing.Sort]:  # type: ignore[type-arg]
+    return {
+        "urgency": listing.Sort(
+            "Most urgent first", lambda row: (row.urgency, listing.by_name(row.person))
+        ),
+        "name": listing.Sort("Name (A to Z)", lambda row: listing.by_name(row.person)),
+        "due": listing.Sort(
+            "Due by (soonest first)",
+            lambda row: (row.due_on or date.max, listing.by_name(row.person)),
+        ),
+        **extra,
+    }
+
+
+SUPERVISEE_SORTS = _people_sorts({})
+ORGANISATION_SORTS = _people_sorts(
+    {
+        "team": listing.Sort(
+            "Team",
+            lambda row: (
+                row.person.team.name.casefold() if row.person.team else "~",
+                listing.by_name(row.person),
+            ),
+        ),
+    }
+)
+
+
 @login_required
 def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
     """The supervisor's supervisees: status, actions, sign-off and prompts."""
     supervisor = _require_supervisor(request)
     as_of = today()
     rows = supervisee_rows(supervisor, as_of=as_of)
+    people = [row.person for row in rows]
+    filters = [
+        _status_filter(request),
+        _team_filter(request, people),
+        _role_filter(request, people),
+    ]
+    query = listing.search_text(request)
+    page = listing.paginate(
+        request,
+        _narrow(rows, query, filters),
+        sorts=SUPERVISEE_SORTS,
+        default_sort="urgency",
+        query=query,
+        filters=filters,
+    )
     drafts = (
         SupervisionSession.objects.filter(
             supervisor=supervisor, state=SupervisionSession.State.DRAFT
         )
         .without_content()
+        .prefetch_related(
+            Prefetch(
+                "attendances",
+                queryset=SessionAttendance.objects.select_related("person__user"),
+            )
+        )
         .order_by("-held_on")
     )
     return render(
@@ -631,6 +735,7 @@ def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
         {
             "as_of": as_of,
             "rows": rows,
+            "listing": page,
             "drafts": drafts,
             "show_training": any(row.training is not None for row in rows),
         },
@@ -657,11 +762,29 @@ def manager_view(request: HttpRequest) -> HttpResponse:
     if organisation is None:
         raise Http404
     summary = organisation_summary(organisation.pk, as_of=as_of)
+    people = [row.person for row in summary.rows]
+    filters = [
+        _status_filter(request),
+        _team_filter(request, people),
+        _role_filter(request, people),
+    ]
+    query = listing.search_text(request)
+    page = listing.paginate(
+        request,
+        _narrow(summary.rows, query, filters),
+        sorts=ORGANISATION_SORTS,
+        default_sort="urgency",
+        query=query,
+        filters=filters,
+    )
+    is_admin = has_role(request.user, Role.PLATFORM_ADMIN)
     return render(
         request,
         "supervision/manager_view.html",
         {
             "as_of": as_of,
+            "listing": page,
+            "keep": [("organisation", organisation.slug)] if is_admin else [],
             "organisation": organisation,
             "organisations": organisations
             if has_role(request.user, Role.PLATFORM_ADMIN)

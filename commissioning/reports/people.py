@@ -6,7 +6,7 @@ from ``StaffProfile.objects.for_user``, the one rule for who may see whom by nam
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +71,10 @@ def people_queryset(
             "pk",
             "user__first_name",
             "user__last_name",
+            "user__email",
+            "team_id",
             "team__name",
+            "job_role_id",
             "job_role__name",
             "fte",
             "open_cases",
@@ -82,40 +85,76 @@ def people_queryset(
     )
 
 
-def people_table(
+def _row(person: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "person_id": person["pk"],
+        "name": f"{person['user__first_name']} {person['user__last_name']}",
+        "first_name": person["user__first_name"],
+        "last_name": person["user__last_name"],
+        "email": person["user__email"],
+        "team_id": person["team_id"],
+        "team": person["team__name"] or NO_TEAM,
+        "job_role_id": person["job_role_id"],
+        "job_role": person["job_role__name"],
+        "fte": person["fte"],
+        "open_cases": person["open_cases"],
+        "training_overdue": person["training_overdue"] or 0,
+        "training_due_soon": person["training_due_soon"] or 0,
+        "supervision_status": person["supervision"] or "",
+        "supervision": SupervisionState(person["supervision"]).label
+        if person["supervision"]
+        else "No record",
+    }
+
+
+def people_rows(
     user: User | AnonymousUser, provider: Organisation, *, as_of: date
+) -> Iterator[dict[str, Any]]:
+    """One row per person, streamed: the page narrows them, exports take them all."""
+    for person in people_queryset(user, provider, as_of=as_of).iterator(
+        chunk_size=2000
+    ):
+        yield _row(person)
+
+
+SUPERVISION_URGENCY = {
+    SupervisionState.ESCALATED_TWICE: 0,
+    SupervisionState.ESCALATED: 1,
+    SupervisionState.OVERDUE: 2,
+    SupervisionState.DUE_SOON: 3,
+}
+
+
+def urgency(row: Mapping[str, Any]) -> tuple[int, int, int]:
+    """Late supervision first, then the most training overdue, then due soon."""
+    status = row["supervision_status"]
+    rank = SUPERVISION_URGENCY.get(SupervisionState(status), 4) if status else 4
+    return (rank, -row["training_overdue"], -row["training_due_soon"])
+
+
+COLUMNS = [
+    Column("name", "Name", numeric=False),
+    Column("team", "Team", numeric=False),
+    Column("job_role", "Job role", numeric=False),
+    Column("fte", "FTE"),
+    Column("open_cases", "Open cases"),
+    Column("training_overdue", "Training overdue"),
+    Column("training_due_soon", "Training due soon"),
+    Column("supervision", "Supervision", numeric=False),
+]
+
+
+def people_table(
+    user: User | AnonymousUser,
+    provider: Organisation,
+    *,
+    as_of: date,
+    rows: Iterable[dict[str, Any]] | None = None,
 ) -> Table:
-    """Build the named drill-down: one row per person, streamed."""
-
-    def rows() -> Iterator[dict[str, Any]]:
-        for person in people_queryset(user, provider, as_of=as_of).iterator(
-            chunk_size=2000
-        ):
-            yield {
-                "name": f"{person['user__first_name']} {person['user__last_name']}",
-                "team": person["team__name"] or NO_TEAM,
-                "job_role": person["job_role__name"],
-                "fte": person["fte"],
-                "open_cases": person["open_cases"],
-                "training_overdue": person["training_overdue"] or 0,
-                "training_due_soon": person["training_due_soon"] or 0,
-                "supervision": SupervisionState(person["supervision"]).label
-                if person["supervision"]
-                else "No record",
-            }
-
+    """Build the named drill-down: every person (streamed), or the rows given."""
     return Table(
         key="people",
         title="People",
-        columns=[
-            Column("name", "Name", numeric=False),
-            Column("team", "Team", numeric=False),
-            Column("job_role", "Job role", numeric=False),
-            Column("fte", "FTE"),
-            Column("open_cases", "Open cases"),
-            Column("training_overdue", "Training overdue"),
-            Column("training_due_soon", "Training due soon"),
-            Column("supervision", "Supervision", numeric=False),
-        ],
-        rows=rows(),
+        columns=COLUMNS,
+        rows=people_rows(user, provider, as_of=as_of) if rows is None else rows,
     )
