@@ -92,8 +92,8 @@ beat: install ## Run Celery beat, the single scheduler (needs REDIS_URL)
 scheduler: install ## Run the beat schedule in-process without Redis (embedded mode)
 	$(PY) manage.py run_scheduler
 
-bench: $(STAMPS)/test ## Run the benchmarks in bench/ and print their figures
-	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+bench: $(STAMPS)/test ## Build a county, run the benchmarks, write bench/results/latest.json (BENCH_SCALE=1 or 10)
+	$(PY) bench/run.py
 
 clean: ## Remove the virtualenv, node_modules, built assets and the demo database
 	rm -rf $(VENV) node_modules assets/dist static_build db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -71,32 +71,48 @@ class GeneratedCounty:
 
 
 def generate_county(
-    *, providers: int, people_per_provider: int, as_of: date, seed: int = 2017
+    *,
+    providers: int,
+    people_per_provider: int,
+    as_of: date,
+    seed: int = 2017,
+    requirements: int = 0,
+    years: int = 3,
+    name: str = "synthetic",
 ) -> GeneratedCounty:
-    """Build a commissioner, its providers, teams, people and history in bulk."""
-    if Organisation.objects.filter(slug=COMMISSIONER_SLUG).exists():
+    """Build a commissioner, its providers, teams, people and history in bulk.
+
+    ``requirements``: how many training requirements (the real modules, then copies
+    of the first one until there are this many; 0 means the real modules only).
+    ``years``: how far back completions go; each person renews each module on its
+    cycle, sometimes late, sometimes not at all. The same seed and ``as_of`` give
+    the same county. ``name`` prefixes its slugs and addresses, so a second, named
+    county can sit beside the first (the benchmarks compare two sizes that way).
+    """
+    commissioner_slug = COMMISSIONER_SLUG if name == "synthetic" else f"{name}-county"
+    if Organisation.objects.filter(slug=commissioner_slug).exists():
         raise CountyExists("A synthetic county already exists in this database.")
     started = time.perf_counter()
     rng = random.Random(seed)
     with transaction.atomic():
         roles = _job_roles()
-        modules = _modules()
-        requirements = _requirements(modules, roles, as_of=as_of)
+        modules = _modules(requirements)
+        rules = _requirements(modules, roles, as_of=as_of)
         commissioner = Organisation.objects.create(
-            name="Synthetic County Council",
-            slug=COMMISSIONER_SLUG,
+            name=f"{name.title()} County Council",
+            slug=commissioner_slug,
             is_commissioner=True,
             is_provider=False,
         )
         orgs = Organisation.objects.bulk_create(
             Organisation(
-                name=f"Synthetic Provider {n:04d}",
-                slug=f"synthetic-provider-{n:04d}",
+                name=f"{name.title()} Provider {n:04d}",
+                slug=f"{name}-provider-{n:04d}",
                 is_provider=True,
             )
             for n in range(1, providers + 1)
         )
-        orgs = list(Organisation.objects.filter(slug__startswith="synthetic-provider-"))
+        orgs = list(Organisation.objects.filter(slug__startswith=f"{name}-provider-"))
         CommissioningContract.objects.bulk_create(
             CommissioningContract(
                 commissioner=commissioner,
@@ -108,8 +124,8 @@ def generate_county(
             )
             for org in orgs
         )
-        people = _people(rng, orgs, roles, people_per_provider, as_of=as_of)
-        completions = _completions(rng, people, requirements, as_of=as_of)
+        people = _people(rng, orgs, roles, people_per_provider, as_of=as_of, name=name)
+        completions = _completions(rng, people, rules, as_of=as_of, years=years)
         sessions = _sessions(rng, people, as_of=as_of)
         _caseloads(rng, people, as_of=as_of)
     ids = [p.pk for p in people]
@@ -135,9 +151,22 @@ def _job_roles() -> dict[str, JobRole]:
     return {role.slug: role for role in JobRole.objects.all()}
 
 
-def _modules() -> list[ModulePage]:
+def _modules(wanted: int) -> list[ModulePage]:
     if not ModulePage.objects.exists():
         load_training_content()
+    modules = list(ModulePage.objects.order_by("pk"))
+    # Copies of a real module, body and all, so a page costs what a real one does.
+    template = modules[0]
+    for n in range(len(modules) + 1, wanted + 1):
+        template.copy(
+            update_attrs={
+                "title": f"Synthetic module {n:02d}",
+                "slug": f"synthetic-module-{n:02d}",
+                "draft_title": f"Synthetic module {n:02d}",
+            },
+            keep_live=True,
+            log_action=None,
+        )
     return list(ModulePage.objects.order_by("pk"))
 
 
@@ -168,6 +197,7 @@ def _people(
     per_provider: int,
     *,
     as_of: date,
+    name: str,
 ) -> list[StaffProfile]:
     teams = Team.objects.bulk_create(
         Team(organisation=org, name=f"Team {t + 1}")
@@ -183,7 +213,7 @@ def _people(
         for n in range(per_provider):
             team = by_org[org.pk][n % len(by_org[org.pk])]
             is_lead = n < len(by_org[org.pk])
-            username = f"p{org.pk}-{n}@synthetic.example"
+            username = f"p{org.pk}-{n}@{name}.example"
             users.append(
                 User(
                     username=username,
@@ -198,7 +228,7 @@ def _people(
     for start in range(0, len(users), BATCH):
         User.objects.bulk_create(users[start : start + BATCH])
     users = list(
-        User.objects.filter(username__endswith="@synthetic.example").order_by("pk")
+        User.objects.filter(username__endswith=f"@{name}.example").order_by("pk")
     )
     profiles = [
         StaffProfile(
@@ -230,60 +260,96 @@ def _completions(
     requirements: list[Requirement],
     *,
     as_of: date,
+    years: int,
 ) -> int:
-    """Give about four in five people a completion of each module in 3 years."""
-    attempts, completions = [], []
+    """Give each person a history of each module over ``years``.
+
+    The first completion comes near the first due date; each renewal near the end of
+    the cycle, about one in five late, and about one in twenty-five never renewed
+    (the person simply stops), so every status appears.
+    """
+    earliest = as_of - timedelta(days=365 * years)
+    count = 0
+    attempts: list[Attempt] = []
+    completions: list[Completion] = []
+
+    def flush() -> None:
+        Attempt.objects.bulk_create(attempts)
+        Completion.objects.bulk_create(completions)
+        attempts.clear()
+        completions.clear()
+
     for person in people:
+        started = max(person.started_in_role, earliest)
         for requirement in requirements:
-            if rng.random() > 0.8:
-                continue
-            done_on = as_of - timedelta(days=rng.randint(1, 3 * 365))
-            attempt = Attempt(
-                person=person,
-                module_id=requirement.module_id,
-                token=uuid.uuid4(),
-                submitted_on=done_on,
-                answers={},
-                score_percent=rng.randint(80, 100),
-                passed=True,
-                content_version=1,
-            )
-            attempts.append(attempt)
-            completions.append(
-                Completion(
-                    person=person,
-                    module_id=requirement.module_id,
-                    completed_on=done_on,
-                    score_percent=attempt.score_percent,
-                    content_version=1,
-                    attempt=attempt,
+            done_on = started + timedelta(days=rng.randint(-30, 120))
+            while done_on < as_of:
+                if done_on >= earliest:
+                    attempt = Attempt(
+                        person=person,
+                        module_id=requirement.module_id,
+                        token=uuid.uuid4(),
+                        submitted_on=done_on,
+                        answers={},
+                        score_percent=rng.randint(80, 100),
+                        passed=True,
+                        content_version=1,
+                    )
+                    attempts.append(attempt)
+                    completions.append(
+                        Completion(
+                            person=person,
+                            module_id=requirement.module_id,
+                            completed_on=done_on,
+                            score_percent=attempt.score_percent,
+                            content_version=1,
+                            attempt=attempt,
+                        )
+                    )
+                    count += 1
+                if rng.random() < 0.04:
+                    break  # never renewed
+                late = rng.randint(1, 120) if rng.random() < 0.2 else 0
+                done_on = add_months(done_on, requirement.renewal_months) + timedelta(
+                    days=late - rng.randint(0, 40)
                 )
-            )
-    for start in range(0, len(attempts), BATCH):
-        Attempt.objects.bulk_create(attempts[start : start + BATCH])
-        Completion.objects.bulk_create(completions[start : start + BATCH])
-    return len(completions)
+            if len(attempts) >= BATCH:
+                flush()
+    flush()
+    return count
 
 
 def _sessions(rng: random.Random, people: list[StaffProfile], *, as_of: date) -> int:
-    """Give each supervised person one finalised session in the last 10 weeks."""
-    supervised = [p for p in people if p.supervisor_id]
-    sessions = [
-        SupervisionSession(
-            supervisor_id=person.supervisor_id,
-            held_on=as_of - timedelta(days=rng.randint(1, 70)),
-            duration_minutes=60,
-            state=SupervisionSession.State.FINALISED,
-            wellbeing_discussed=rng.random() < 0.7,
-        )
-        for person in supervised
-    ]
+    """Give each supervised person a year of finalised sessions, with some gaps.
+
+    Sessions come every three to seven weeks; about one gap in ten is a month or two
+    longer, so some people are due, overdue or escalated on ``as_of``.
+    """
+    plans: list[tuple[SupervisionSession, StaffProfile]] = []
+    for person in people:
+        if not person.supervisor_id:
+            continue
+        held_on = as_of - timedelta(days=rng.randint(1, 70))
+        while held_on > as_of - timedelta(days=365):
+            session = SupervisionSession(
+                supervisor_id=person.supervisor_id,
+                held_on=held_on,
+                duration_minutes=60,
+                state=SupervisionSession.State.FINALISED,
+                wellbeing_discussed=rng.random() < 0.7,
+            )
+            plans.append((session, person))
+            gap = rng.randint(21, 49) + (
+                rng.randint(30, 60) if rng.random() < 0.1 else 0
+            )
+            held_on -= timedelta(days=gap)
+    sessions = [session for session, _ in plans]
     for start in range(0, len(sessions), BATCH):
         SupervisionSession.objects.bulk_create(sessions[start : start + BATCH])
     SessionAttendance.objects.bulk_create(
         (
             SessionAttendance(session=session, person=person)
-            for session, person in zip(sessions, supervised, strict=True)
+            for session, person in plans
         ),
         batch_size=BATCH,
     )
