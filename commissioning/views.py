@@ -6,6 +6,7 @@ Commissioners see aggregates only: no page here shows them anyone's name.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role, has_role
-from commissioning import exports, services
+from commissioning import services
 from commissioning.reports import (
     provider_scope,
     scoped_provider,
@@ -34,6 +35,7 @@ from commissioning.reports.trends import (
     snapshot_table,
     trend_series,
 )
+from config import exports
 from home import listing
 from supervision.rules import Status as SupervisionState
 from workforce.dates import today
@@ -242,20 +244,13 @@ def provider_people(request: HttpRequest, provider_id: int) -> HttpResponse:
     )
 
 
-def _export(tables: list[Table], fmt: str, *, subject: str, as_of) -> HttpResponse:  # type: ignore[no-untyped-def]
-    if fmt == "csv":
-        table = tables[0]
-        return exports.csv_response(
-            table,
-            name=exports.filename(table, subject=subject, as_of=as_of, extension="csv"),
-        )
-    name = exports.filename(
-        tables[0] if len(tables) == 1 else Table("all", "All", []),
-        subject=subject,
-        as_of=as_of,
-        extension="xlsx",
+def _export(tables: list[Table], fmt: str, *, subject: str, as_of: date) -> Any:
+    key = tables[0].key if len(tables) == 1 else "all"
+    return exports.response(
+        [table.as_sheet() for table in tables],
+        fmt,
+        filename=exports.download_stem(subject, key, as_of),
     )
-    return exports.xlsx_response(tables, name=name)
 
 
 def _one_table(scope, key: str) -> Table:  # type: ignore[no-untyped-def]

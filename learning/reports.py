@@ -11,6 +11,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from config.exports import ReportExportMixin
 from learning.models import Attempt, Completion, Feedback, ModulePage
 
 NO_DATA = "No data yet"
@@ -18,7 +19,7 @@ NO_DATA = "No data yet"
 REPORT_POLICY = ModelPermissionPolicy(Feedback)
 
 
-class FeedbackReportView(ReportView):
+class FeedbackReportView(ReportExportMixin, ReportView):
     """List practitioners' ratings and comments, newest first (no names shown)."""
 
     page_title = "Module feedback"
@@ -61,7 +62,7 @@ def _count(model: Any, **condition: Any) -> Coalesce:
     return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
 
 
-class ModuleStatisticsReportView(ReportView):
+class ModuleStatisticsReportView(ReportExportMixin, ReportView):
     """Show completions, pass rate, average score and the most-missed questions."""
 
     page_title = "Module statistics"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import messages
@@ -19,16 +18,15 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
-    StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from accounts.roles import Role, has_role
+from config import exports
 from home import listing
 from learning import papers, queries
 from learning.forms import ExceptionForm, ExternalTrainingForm, FeedbackForm
@@ -518,30 +516,42 @@ def team_matrix(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _matrix_table(
-    matrix: queries.Matrix, rows: list[queries.MatrixRow]
-) -> Iterator[list[str]]:
-    yield [
-        "Name",
-        "Organisation",
-        "Team",
-        "Job role",
-        *(r.module.title for r in matrix.requirements),
-    ]
-    for row in rows:
-        person = row.person
-        yield [
-            person.full_name,
-            person.organisation.name,
-            person.team.name if person.team else "",
-            person.job_role.name,
-            *(cell.text if cell else "Not required" for cell in row.cells),
-        ]
+def _status_date(cell: queries.StatusCell) -> date | None:
+    """Return the date a status turns on: its deadline, expiry or exception end."""
+    dates = cell.row.dates
+    if cell.status == Status.IN_DATE:
+        return dates.valid_until
+    if cell.status in (Status.DUE_SOON, Status.OVERDUE, Status.NOT_YET_DUE):
+        return dates.deadline
+    return dates.exception_until
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+def _matrix_sheet(
+    matrix: queries.Matrix, people: list[queries.MatrixRow]
+) -> exports.Sheet:
+    """One row per person: a status in words and its date, per requirement."""
+    headers = ["Name", "Organisation", "Team", "Job role"]
+    for requirement in matrix.requirements:
+        title = requirement.module.title
+        headers += [f"{title}: status", f"{title}: date"]
+
+    def rows() -> Iterator[list[object]]:
+        for row in people:
+            person = row.person
+            line: list[object] = [
+                person.full_name,
+                person.organisation.name,
+                person.team.name if person.team else "",
+                person.job_role.name,
+            ]
+            for cell in row.cells:
+                if cell is None:
+                    line += ["Not required", None]
+                else:
+                    line += [cell.status.label, _status_date(cell)]
+            yield line
+
+    return exports.Sheet(title="Team training", headers=headers, rows=rows())
 
 
 @login_required
@@ -549,7 +559,7 @@ def team_matrix_export(request: HttpRequest, file_format: str) -> HttpResponseBa
     """Export the team matrix, with the same filters, as CSV or XLSX."""
     if not has_role(request.user, *MATRIX_ROLES):
         raise PermissionDenied
-    if file_format not in ("csv", "xlsx"):
+    if file_format not in exports.FORMATS:
         raise Http404("Download as csv or xlsx.")
     as_of = today()
     matrix = queries.team_matrix(
@@ -560,28 +570,8 @@ def team_matrix_export(request: HttpRequest, file_format: str) -> HttpResponseBa
     _, rows = _matrix_rows(request, matrix)
     sort = MATRIX_SORTS.get(request.GET.get("sort", ""), MATRIX_SORTS["urgency"])
     rows.sort(key=sort.key)
-    filename = f"team-training-{as_of.isoformat()}"
-    response: HttpResponseBase
-    if file_format == "csv":
-        writer = csv.writer(_Echo())
-        response = StreamingHttpResponse(
-            (writer.writerow(line) for line in _matrix_table(matrix, rows)),
-            content_type="text/csv; charset=utf-8",
-        )
-    else:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("Team training")
-        for line in _matrix_table(matrix, rows):
-            sheet.append(line)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument"
-            ".spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
-    return response
+    name = exports.download_stem("team-training", as_of)
+    return exports.response([_matrix_sheet(matrix, rows)], file_format, filename=name)
 
 
 def _scoped_person(request: HttpRequest, person_id: int) -> StaffProfile:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 
 from accounts.roles import Role, roles_of
+from config.exports import Sheet
 from workforce.models import (
     CommissioningContract,
     Organisation,
@@ -211,6 +212,15 @@ class Table:
         """Yield each row's values in column order (streamed, never all in memory)."""
         for row in self.rows:
             yield [row.get(column.key) for column in self.columns]
+
+    def as_sheet(self) -> Sheet:
+        """Describe this table as a download (see ``config.exports``)."""
+        return Sheet(
+            title=self.title,
+            headers=[column.label for column in self.columns],
+            rows=self.cells(),
+            note=self.note,
+        )
 
 
 def group_columns(level: Level) -> list[Column]:

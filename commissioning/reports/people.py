@@ -88,7 +88,7 @@ def people_queryset(
 def _row(person: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "person_id": person["pk"],
-        "name": f"{person['user__first_name']} {person['user__last_name']}",
+        "name": f"{person['user__first_name']} {person['user__last_name']}".strip(),
         "first_name": person["user__first_name"],
         "last_name": person["user__last_name"],
         "email": person["user__email"],
