@@ -59,8 +59,9 @@ class QuoteBlock(blocks.StructBlock):
         label = "Quote"
         description = "A quotation from research, guidance or a young person's voice."
         preview_value = {
-            "text": "They made me feel special, until they didn't.",
-            "attribution": "Young person, quoted in research",
+            "text": "That children and young people may appear to co-operate "
+            "cannot be taken as consent",
+            "attribution": "Coy, Sharp-Jeffs and Kelly (2017)",
         }
 
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +19,18 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import (
-    GroupApprovalTask,
     GroupPagePermission,
     Locale,
     Page,
     Site,
+    Task,
     Workflow,
     WorkflowPage,
     WorkflowTask,
 )
 
 from accounts.roles import Role
-from learning.models import ModulePage, TrainingCatalogPage
+from learning.models import ModulePage, SenseCheckTask, TrainingCatalogPage
 
 MODULES_DIR = Path(__file__).resolve().parent / "content" / "modules"
 BLOCK_TYPES = {
@@ -43,7 +44,9 @@ BLOCK_TYPES = {
 }
 WORKFLOW_NAME = "Sense check before publishing"
 TASK_NAME = "Sense check"
-EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")
+# No publish_page: editors reach learners only through the sense check, approved
+# by another editor (see learning.models.workflow).
+EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page")
 ID_NAMESPACE = uuid.UUID("8c0c7f0e-6a4e-4b0c-9d59-2f1f5a2e7a10")
 
 
@@ -59,8 +62,8 @@ class LoadResult:
 
     def summary(self) -> str:
         return (
-            f"{self.created} modules created, {self.updated} updated, "
-            f"{self.unchanged} unchanged"
+            f"{self.created} modules created, {self.updated} updated and sent "
+            f"for sense check, {self.unchanged} unchanged"
         )
 
 
@@ -121,6 +124,16 @@ def _section_number(
     return section
 
 
+def _review_date(source: dict[str, Any], key: str, name: str) -> date | None:
+    value = source.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ContentError(f"{name}: {key} {value!r} is not a date") from None
+
+
 def parse_module(source: dict[str, Any], name: str) -> dict[str, Any]:
     """Turn one module file into page field values; raise ContentError if malformed."""
     required = (
@@ -179,7 +192,15 @@ def parse_module(source: dict[str, Any], name: str) -> dict[str, Any]:
         )
     if not questions:
         raise ContentError(f"{name}: the knowledge check has no questions")
+    last_reviewed = _review_date(source, "last_reviewed", name)
+    next_review = _review_date(source, "next_review", name)
+    if last_reviewed and next_review and next_review <= last_reviewed:
+        raise ContentError(f"{name}: next_review must fall after last_reviewed")
     return {
+        "last_reviewed": last_reviewed,
+        "next_review": next_review,
+        "research_basis": str(source.get("research_basis", "")),
+        "references": "\n".join(str(r) for r in source.get("references", [])),
         "slug": slug,
         "title": source["title"],
         "summary": source["summary"],
@@ -243,12 +264,22 @@ def ensure_editorial_setup(catalogue: TrainingCatalogPage) -> None:
         GroupPagePermission.objects.get_or_create(
             group=editors, page=catalogue, permission=permission
         )
+    GroupPagePermission.objects.filter(
+        group=editors, permission__codename="publish_page"
+    ).delete()
     workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
-    task = GroupApprovalTask.objects.filter(name=TASK_NAME).first()
+    task = SenseCheckTask.objects.filter(name=TASK_NAME).first()
     if task is None:
-        task = GroupApprovalTask.objects.create(name=TASK_NAME)
+        task = SenseCheckTask.objects.create(name=TASK_NAME)
         task.groups.set([editors])
-    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, sort_order=0)
+    # An earlier set-up used Wagtail's plain group approval, which lets the
+    # submitter approve; swap it for the sense-check task.
+    for old in Task.objects.filter(name=TASK_NAME).exclude(pk=task.pk):
+        WorkflowTask.objects.filter(workflow=workflow, task=old).delete()
+        old.specific.deactivate()
+    WorkflowTask.objects.get_or_create(
+        workflow=workflow, task=task, defaults={"sort_order": 0}
+    )
     WorkflowPage.objects.get_or_create(page=catalogue, defaults={"workflow": workflow})
 
 
@@ -269,20 +300,41 @@ def load_training_content(directory: Path = MODULES_DIR) -> LoadResult:
         page = (
             ModulePage.objects.child_of(catalogue).filter(slug=fields["slug"]).first()
         )
-        if page is not None and page.source_hash == digest:
+        # Compare with the newest revision, live or waiting for its sense check.
+        if page is not None and (
+            page.get_latest_revision_as_object().source_hash == digest
+        ):
             unchanged += 1
             continue
         if page is None:
+            # A new module goes live, so a fresh deployment has training; the
+            # revision is logged as the loader's, for editors to review.
             page = ModulePage(**fields, source_hash=digest)
             catalogue.add_child(instance=page)
+            page.save_revision(log_action=True).publish()
             created += 1
-        else:
-            fields["content_version"] = max(
-                fields["content_version"], page.content_version
-            )
-            for name, value in fields.items():
-                setattr(page, name, value)
-            page.source_hash = digest
-            updated += 1
-        page.save_revision().publish()
+            continue
+        fields["content_version"] = max(fields["content_version"], page.content_version)
+        draft = page.get_latest_revision_as_object()
+        for name, value in fields.items():
+            setattr(draft, name, value)
+        draft.source_hash = digest
+        _submit_for_sense_check(draft)
+        updated += 1
     return LoadResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def _submit_for_sense_check(page: ModulePage) -> None:
+    """Save a changed module as a draft and put it into the sense check.
+
+    The live version stays as it is until an editor approves. A check already
+    under way is cancelled: it was reviewing text that has now changed.
+    """
+    page.save_revision(log_action=True)
+    current = page.current_workflow_state
+    if current is not None:
+        current.cancel(user=None)
+    workflow = page.get_workflow()
+    if workflow is None:
+        raise ContentError(f"{page.slug}: no sense-check workflow covers this module")
+    workflow.start(page, user=None)

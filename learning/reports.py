@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.db.models import Avg, Count, IntegerField, OuterRef, Subquery
+from django.db.models import Avg, Count, F, IntegerField, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from config.exports import ReportExportMixin
 from learning.models import Attempt, Completion, Feedback, ModulePage
+from learning.models.pages import review_status
 
 NO_DATA = "No data yet"
 # Editors who may read feedback may read the statistics too.
@@ -150,6 +152,48 @@ class ModuleStatisticsReportView(ReportExportMixin, ReportView):
         return modules
 
 
+class ReviewDueReportView(ReportView):
+    """Modules by next review date, overdue first, so editors keep content current."""
+
+    page_title = "Module reviews"
+    header_icon = "date"
+    index_url_name = "learning_reports:reviews"
+    index_results_url_name = "learning_reports:reviews_results"
+    permission_policy = REPORT_POLICY
+    permission_required = "view"
+    columns = [
+        Column("title", label="Module"),
+        Column("review_status", label="Review"),
+        Column("last_reviewed", label="Last reviewed"),
+        Column("next_review", label="Next review"),
+        Column("last_sense_check", label="Last sense check"),
+    ]
+    list_export = [
+        "title",
+        "review_status",
+        "last_reviewed",
+        "next_review",
+        "last_sense_check",
+    ]
+
+    def get_filename(self) -> str:
+        return "module-reviews"
+
+    def get_queryset(self) -> Any:
+        return (
+            ModulePage.objects.defer_streamfields()
+            .annotate(last_sense_check=Max("sense_checks__checked_on"))
+            .order_by(F("next_review").asc(nulls_first=True), "title")
+        )
+
+    def decorate_paginated_queryset(self, object_list: Any) -> Any:
+        today = timezone.localdate()
+        modules = list(object_list)
+        for module in modules:
+            module.review_status = review_status(module.next_review, today)
+        return modules
+
+
 def has_report_access(user: Any) -> bool:
     """Say whether the user may read the learning reports."""
     return REPORT_POLICY.user_has_permission(user, "view")
@@ -158,5 +202,6 @@ def has_report_access(user: Any) -> bool:
 __all__ = [
     "FeedbackReportView",
     "ModuleStatisticsReportView",
+    "ReviewDueReportView",
     "has_report_access",
 ]

@@ -11,6 +11,7 @@ from learning.models import Completion, ExternalTraining, Requirement, TrainingE
 from learning.reports import (
     FeedbackReportView,
     ModuleStatisticsReportView,
+    ReviewDueReportView,
     has_report_access,
 )
 
@@ -115,6 +116,12 @@ report_urls = (
             ModuleStatisticsReportView.as_view(results_only=True),
             name="statistics_results",
         ),
+        path("reviews/", ReviewDueReportView.as_view(), name="reviews"),
+        path(
+            "reviews/results/",
+            ReviewDueReportView.as_view(results_only=True),
+            name="reviews_results",
+        ),
     ],
     "learning_reports",
 )
@@ -149,4 +156,15 @@ def register_statistics_report() -> MenuItem:
         name="module-statistics",
         icon_name="table",
         order=1310,
+    )
+
+
+@hooks.register("register_reports_menu_item")
+def register_review_report() -> MenuItem:
+    return ReportMenuItem(
+        "Module reviews",
+        reverse("learning_reports:reviews"),
+        name="module-reviews",
+        icon_name="date",
+        order=1320,
     )

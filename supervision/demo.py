@@ -52,7 +52,7 @@ OTHERS = ["in_date"] * 7 + ["due_soon", "overdue", "escalated"]
 
 EXPERIENCES = [
     "A joint visit with police to C-{ref} after a missing episode. The young person "
-    "talked for the first time about the older friends who pick them up.",
+    "talked for the first time about the adults who collect them in cars.",
     "Strategy meeting for C-{ref}. Agencies disagreed about the level of risk and the "
     "discussion became tense.",
     "Return-home interview for C-{ref}. The young person was guarded and left early.",

@@ -219,6 +219,8 @@ WAGTAILDOCS_EXTENSIONS = [
     "xlsx",
 ]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Approving the sense check publishes; editors have no publish permission of their own.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "learning.workflows.publish_after_sense_check"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 # An admin may create a person without a password: they are sent an invitation.
 WAGTAILUSERS_PASSWORD_REQUIRED = False

@@ -1,6 +1,12 @@
 """The learning app's models: pages in ``pages``, learner records in ``records``."""
 
-from learning.models.pages import ModulePage, ModulePageForm, TrainingCatalogPage
+from learning.models.pages import (
+    ModulePage,
+    ModulePageForm,
+    SenseCheck,
+    SenseCheckRole,
+    TrainingCatalogPage,
+)
 from learning.models.records import (
     Attempt,
     Completion,
@@ -13,6 +19,7 @@ from learning.models.records import (
     TrainingException,
     TrainingStatus,
 )
+from learning.models.workflow import SenseCheckTask
 
 __all__ = [
     "Attempt",
@@ -25,6 +32,9 @@ __all__ = [
     "Requirement",
     "SectionProgress",
     "SectionVisit",
+    "SenseCheck",
+    "SenseCheckRole",
+    "SenseCheckTask",
     "TrainingCatalogPage",
     "TrainingException",
     "TrainingStatus",

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from modelcluster.fields import ParentalKey
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Page
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from learning.blocks import QuestionBlock, SectionBlock
@@ -132,6 +136,22 @@ class ModulePage(Page):
         help_text="After a fail, a learner may retake once they have revisited the "
         "sections behind the questions they missed, or after this many hours.",
     )
+    last_reviewed = models.DateField(
+        null=True, blank=True, help_text="When the content was last reviewed."
+    )
+    next_review = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When it is next due for review. Editors see overdue modules "
+        "in the review report.",
+    )
+    research_basis = models.TextField(
+        blank=True,
+        help_text="The research and guidance the module rests on, shown to learners.",
+    )
+    references = models.TextField(
+        blank=True, help_text="The reference list: one source per line."
+    )
     # Set by ``load_training_content``: a module whose source file is unchanged is
     # left alone, so reloading never makes a new revision or undoes an editor's work.
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -162,6 +182,21 @@ class ModulePage(Page):
             ],
             heading="Knowledge check",
         ),
+        MultiFieldPanel(
+            [
+                FieldPanel("last_reviewed"),
+                FieldPanel("next_review"),
+                FieldPanel("research_basis"),
+                FieldPanel("references"),
+            ],
+            heading="Review and sources",
+        ),
+        InlinePanel(
+            "sense_checks",
+            heading="Sense checks",
+            label="Sense check",
+            help_text="Who checked this module, by role, and what changed as a result.",
+        ),
     ]
     # The knowledge check is left out on purpose: searching must not reveal answers.
     search_fields = [
@@ -182,6 +217,14 @@ class ModulePage(Page):
                 name="module_pass_mark_1_to_100",
             )
         ]
+
+    @property
+    def reference_list(self) -> list[str]:
+        return [line for line in self.references.splitlines() if line.strip()]
+
+    def review_overdue(self, today: date | None = None) -> bool:
+        """True when the next review date has passed, or none is set."""
+        return review_overdue(self.next_review, today or timezone.localdate())
 
     @property
     def outcomes(self) -> list[str]:
@@ -215,3 +258,72 @@ class ModulePage(Page):
         from learning.views import serve_module
 
         return serve_module(request, self)
+
+
+REVIEW_DUE_SOON_DAYS = 60
+
+
+def review_overdue(next_review: date | None, today: date) -> bool:
+    """A module is overdue for review once its next review date is past, or unset."""
+    return next_review is None or next_review < today
+
+
+def review_status(next_review: date | None, today: date) -> str:
+    """'Overdue', 'Due soon' (within 60 days) or 'In date', from the dates alone."""
+    if review_overdue(next_review, today):
+        return "Overdue"
+    assert next_review is not None
+    if (next_review - today).days <= REVIEW_DUE_SOON_DAYS:
+        return "Due soon"
+    return "In date"
+
+
+class SenseCheckRole(models.TextChoices):
+    PRACTITIONERS = "practitioners", "Practitioners"
+    YOUNG_PEOPLE = (
+        "young_people",
+        "Young people with lived experience, through a partner organisation",
+    )
+    PARENTS_CARERS = "parents_carers", "Parents and carers"
+
+
+class SenseCheck(Orderable):
+    """A record that a module was sense checked: when, by whom (a role, never a
+    named individual) and what changed as a result."""
+
+    page = ParentalKey(
+        ModulePage, on_delete=models.CASCADE, related_name="sense_checks"
+    )
+    checked_on = models.DateField()
+    reviewed_by = models.CharField(max_length=20, choices=SenseCheckRole.choices)
+    partner_organisation = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Required for young people: the organisation that supported "
+        "them. Never name individual young people.",
+    )
+    what_changed = models.TextField(help_text="What changed in the module as a result.")
+
+    panels = [
+        FieldPanel("checked_on"),
+        FieldPanel("reviewed_by"),
+        FieldPanel("partner_organisation"),
+        FieldPanel("what_changed"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "sense check"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.checked_on and self.checked_on > timezone.localdate():
+            errors["checked_on"] = "The date of a sense check cannot be in the future."
+        if (
+            self.reviewed_by == SenseCheckRole.YOUNG_PEOPLE
+            and not self.partner_organisation.strip()
+        ):
+            errors["partner_organisation"] = (
+                "Name the partner organisation that supported the young people."
+            )
+        if errors:
+            raise ValidationError(errors)

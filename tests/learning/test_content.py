@@ -7,7 +7,7 @@ from django.core.management import call_command
 from wagtail.models import GroupPagePermission, WorkflowPage
 
 from learning.content import ContentError, load_training_content
-from learning.models import ModulePage, TrainingCatalogPage
+from learning.models import ModulePage, SenseCheckTask, TrainingCatalogPage
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +65,14 @@ class TestLoadTrainingContent:
         (tmp_path / "tiny.json").write_text(json.dumps(source))
         assert load_training_content(tmp_path).updated == 1
         page = ModulePage.objects.get(slug="tiny")
-        assert page.summary == "Changed"
-        assert page.questions()[0].id == before
+        # The change waits for its sense check; learners still see the live text.
+        assert page.summary == "S"
+        assert page.current_workflow_state.status == "in_progress"
+        draft = page.get_latest_revision_as_object()
+        assert draft.summary == "Changed"
+        assert draft.questions()[0].id == before
+        # Loading the same file again does not resubmit it.
+        assert load_training_content(tmp_path).unchanged == 1
 
     def test_a_malformed_file_is_refused_naming_the_file(self, tmp_path):
         (tmp_path / "broken.json").write_text(json.dumps({"slug": "x"}))
@@ -81,8 +87,9 @@ class TestLoadTrainingContent:
                 page=catalogue, group__name="Content editors"
             ).values_list("permission__codename", flat=True)
         )
-        assert codenames == {"add_page", "change_page", "publish_page"}
+        assert codenames == {"add_page", "change_page"}
         workflow = WorkflowPage.objects.get(page=catalogue).workflow
         assert [task.name for task in workflow.tasks] == ["Sense check"]
+        assert isinstance(workflow.tasks.get().specific, SenseCheckTask)
         module = ModulePage.objects.child_of(catalogue).first()
         assert module.get_workflow() == workflow
