@@ -65,6 +65,8 @@ class TestMaterialChange:
             "knowledge_check": page.knowledge_check,
         }
         form._errors = {}
+        # No inline rows (sense checks) are edited here, so none are saved.
+        form.formsets = {}
         return form
 
     def test_ticking_material_change_raises_the_version_by_one_however_often_saved(

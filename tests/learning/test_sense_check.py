@@ -11,6 +11,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.test.utils.form_data import (
+    nested_form_data,
+    querydict_from_html,
+    streamfield,
+)
 
 from accounts.roles import Role
 from learning.content import MODULES_DIR, load_training_content
@@ -26,13 +31,30 @@ def module():
     return ModulePage.objects.get(slug="understanding-cse")
 
 
-def submit(page: ModulePage, user) -> ModulePage:
-    """An editor's change, saved and sent to the sense check as the admin does."""
-    draft = page.get_latest_revision_as_object()
-    draft.summary = "A clearer summary."
-    draft.save_revision(user=user)
-    page.get_workflow().start(page, user)
-    return ModulePage.objects.get(pk=page.pk)
+def post_edit(client, page: ModulePage, action: str) -> None:
+    """Post the admin's edit form for ``page`` with a new summary and ``action``."""
+    url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+    data = querydict_from_html(
+        client.get(url).content.decode(), form_id="page-edit-form"
+    ).copy()
+    # The stream editors are drawn by JavaScript; send them as empty streams.
+    data.update(
+        nested_form_data({"body": streamfield([]), "knowledge_check": streamfield([])})
+    )
+    data["summary"] = "A clearer summary."
+    data[action] = action
+    response = client.post(url, data)
+    assert response.status_code in {200, 302}
+
+
+def submit(page: ModulePage, user, client) -> ModulePage:
+    """An editor's change, sent to the sense check through the admin."""
+    client.force_login(user)
+    post_edit(client, page, "action-submit")
+    client.logout()
+    page = ModulePage.objects.get(pk=page.pk)
+    assert page.current_workflow_state.requested_by == user
+    return page
 
 
 def approve(client, page: ModulePage):
@@ -56,6 +78,14 @@ def test_an_editor_sees_submit_for_sense_check_and_no_publish(client, module):
     assert 'name="action-publish"' not in html
 
 
+def test_an_editor_who_posts_publish_does_not_publish(client, module):
+    client.force_login(UserFactory(roles=[Role.CONTENT_EDITOR]))
+    post_edit(client, module, "action-publish")
+    page = ModulePage.objects.get(pk=module.pk)
+    assert page.summary == module.summary
+    assert page.get_latest_revision_as_object().summary == "A clearer summary."
+
+
 def test_an_editor_has_no_publish_or_unpublish_right_on_training_pages(module):
     editor = UserFactory(roles=[Role.CONTENT_EDITOR])
     permissions = module.permissions_for_user(editor)
@@ -66,7 +96,7 @@ def test_an_editor_has_no_publish_or_unpublish_right_on_training_pages(module):
 
 def test_an_editor_cannot_approve_their_own_submission(client, module):
     author = UserFactory(roles=[Role.CONTENT_EDITOR])
-    page = submit(module, author)
+    page = submit(module, author, client)
     client.force_login(author)
     # The edit page offers the author no approve action.
     html = client.get(reverse("wagtailadmin_pages:edit", args=[page.pk])).content
@@ -81,7 +111,7 @@ def test_an_editor_cannot_approve_their_own_submission(client, module):
 def test_another_editor_approves_and_the_change_goes_live(client, module):
     author = UserFactory(roles=[Role.CONTENT_EDITOR])
     reviewer = UserFactory(roles=[Role.CONTENT_EDITOR])
-    page = submit(module, author)
+    page = submit(module, author, client)
     client.force_login(reviewer)
     response = approve(client, page)
     assert response.status_code == 302
@@ -92,7 +122,7 @@ def test_another_editor_approves_and_the_change_goes_live(client, module):
 
 def test_the_author_does_not_see_their_own_submission_awaiting_review(client, module):
     author = UserFactory(roles=[Role.CONTENT_EDITOR])
-    submit(module, author)
+    submit(module, author, client)
     task = module.get_workflow().tasks.get().specific
     assert not task.get_task_states_user_can_moderate(author).exists()
     other = UserFactory(roles=[Role.CONTENT_EDITOR])
