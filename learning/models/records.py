@@ -330,7 +330,7 @@ class TrainingStatusQuerySet(models.QuerySet["TrainingStatus"]):
 
     def expiring_between(self, start: date, end: date) -> TrainingStatusQuerySet:
         """Keep rows whose valid completion expires on or after start, before end."""
-        return self.filter(valid_until__gte=start, valid_until__lt=end)
+        return self.filter(TrainingStatus.expiring_q(start, end))
 
 
 class TrainingStatus(models.Model):
@@ -377,6 +377,14 @@ class TrainingStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}: {self.requirement}"
+
+    @staticmethod
+    def expiring_q(start: date, end: date) -> Q:
+        """The condition for a valid completion expiring on or after start, before end.
+
+        A ``Q`` so aggregates can count it in a ``FILTER`` clause directly.
+        """
+        return Q(valid_until__gte=start, valid_until__lt=end)
 
     @property
     def dates(self) -> StatusDates:
