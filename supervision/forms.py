@@ -308,3 +308,34 @@ class DisagreementForm(ServiceForm):
         widget=forms.Textarea,
         error_messages={"required": "Say what you disagree with"},
     )
+
+
+class AgreementForm(ServiceForm):
+    """A supervision agreement, written by the supervisor for one supervisee."""
+
+    frequency = forms.CharField(
+        label="How often you will meet, and for how long",
+        help_text="For example: every four weeks, 90 minutes, one-to-one",
+        max_length=200,
+    )
+    place = forms.CharField(
+        label="Where you will meet",
+        help_text="For example: a private room at the office, or by video call",
+        max_length=200,
+    )
+    confidentiality = forms.CharField(
+        label="What stays between you, and its limits",
+        help_text=(
+            "Say what is kept private, who else may read the record, and that a "
+            "safeguarding concern is always shared."
+        ),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    missed_sessions = forms.CharField(
+        label="What happens when a session is missed",
+        help_text="For example: it is rebooked within two weeks, and why it was missed "
+        "is recorded.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -15,11 +15,17 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 
 from accounts.roles import Role, roles_of
 from supervision.fields import EncryptedIntegerField, EncryptedTextField
-from supervision.rules import Status, counted_formats, session_counts
+from supervision.rules import (
+    AgreementState,
+    Status,
+    agreement_state,
+    counted_formats,
+    session_counts,
+)
 from workforce.models import JobRole, Organisation, StaffProfile, Team
 from workforce.scoping import own_profile
 
@@ -742,3 +748,56 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Access {self.pk}"
+
+
+class SupervisionAgreement(models.Model):
+    """What a supervisor and supervisee agree supervision will be, reviewed yearly.
+
+    The supervisor writes it and so agrees it; the supervisee acknowledges it. A new
+    agreement (a review, or a new supervisor) replaces the current one, which is kept
+    with the day it was replaced. Only the two people read its text; others see only
+    whether one is in place.
+    """
+
+    supervisee = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="supervision_agreements"
+    )
+    supervisor = models.ForeignKey(
+        StaffProfile, on_delete=models.PROTECT, related_name="agreements_as_supervisor"
+    )
+    frequency = models.CharField(max_length=200)
+    place = models.CharField(max_length=200)
+    confidentiality = models.TextField(max_length=2000)
+    missed_sessions = models.TextField(max_length=2000)
+    agreed_on = models.DateField()
+    review_due_on = models.DateField()
+    supervisee_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    replaced_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-agreed_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supervisee"],
+                condition=Q(replaced_on__isnull=True),
+                name="supervision_one_current_agreement",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_due_on__gt=F("agreed_on")),
+                name="supervision_agreement_review_after_agreed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Supervision agreement {self.pk}"
+
+    def state_on(self, as_of: date) -> AgreementState:
+        return agreement_state(
+            agreed_on=self.agreed_on,
+            supervisee_acknowledged=self.supervisee_acknowledged_at is not None,
+            made_with_current_supervisor=(
+                self.supervisor_id == self.supervisee.supervisor_id
+            ),
+            as_of=as_of,
+        )

@@ -220,3 +220,61 @@ def check_in_prompts(
         or (support is not None and support <= LOW_SUPPORT_OR_WORKLOAD)
         or (workload is not None and workload <= LOW_SUPPORT_OR_WORKLOAD)
     )
+
+
+# --- Supervision agreements ---------------------------------------------------------
+# Reviewed at least yearly (SCIE guide 50 and the LGA employer standards ask for a
+# written agreement that both people revisit).
+AGREEMENT_REVIEW_MONTHS = 12
+
+
+class AgreementState(StrEnum):
+    MISSING = "missing"
+    AWAITING_SUPERVISEE = "awaiting_supervisee"
+    CURRENT = "current"
+    REVIEW_DUE = "review_due"
+    WITH_FORMER_SUPERVISOR = "with_former_supervisor"
+
+    @property
+    def label(self) -> str:
+        return {
+            AgreementState.MISSING: "No agreement",
+            AgreementState.AWAITING_SUPERVISEE: "Awaiting the supervisee",
+            AgreementState.CURRENT: "Agreed",
+            AgreementState.REVIEW_DUE: "Review due",
+            AgreementState.WITH_FORMER_SUPERVISOR: "Made with a former supervisor",
+        }[self]
+
+    @property
+    def needs_action(self) -> bool:
+        return self is not AgreementState.CURRENT
+
+
+def agreement_review_due(agreed_on: date) -> date:
+    """The day an agreement made on ``agreed_on`` is due for review."""
+    return add_months(agreed_on, AGREEMENT_REVIEW_MONTHS)
+
+
+def agreement_state(
+    *,
+    agreed_on: date | None,
+    supervisee_acknowledged: bool,
+    made_with_current_supervisor: bool,
+    as_of: date,
+) -> AgreementState:
+    """Say where a supervisee's agreement stands on ``as_of``.
+
+    No agreement is MISSING. One made with someone other than the current supervisor
+    no longer holds. Otherwise it is due for review from 12 months after it was made
+    (on that day, inclusive), and until the supervisee acknowledges it, it is
+    awaiting them.
+    """
+    if agreed_on is None:
+        return AgreementState.MISSING
+    if not made_with_current_supervisor:
+        return AgreementState.WITH_FORMER_SUPERVISOR
+    if as_of >= agreement_review_due(agreed_on):
+        return AgreementState.REVIEW_DUE
+    if not supervisee_acknowledged:
+        return AgreementState.AWAITING_SUPERVISEE
+    return AgreementState.CURRENT

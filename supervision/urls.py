@@ -17,6 +17,12 @@ urlpatterns = [
         name="pre_session_check_in_remove",
     ),
     path("supervisees/", views.supervisor_dashboard, name="supervisor_dashboard"),
+    path(
+        "supervisees/<int:person_pk>/agreement/",
+        views.agreement_edit,
+        name="agreement_edit",
+    ),
+    path("agreement/", views.my_agreement, name="my_agreement"),
     path("organisation/", views.manager_view, name="manager_view"),
     path("sessions/new/", views.session_new, name="session_new"),
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator  # noqa: F401
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -23,9 +24,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, has_role
 from home import listing
-from supervision import services
+from supervision import agreements, services
 from supervision.forms import (
     ActionForm,
+    AgreementForm,
     CancelForm,
     CheckInForm,
     DisagreementForm,
@@ -736,6 +738,7 @@ def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
             "as_of": as_of,
             "rows": rows,
             "listing": page,
+            "agreement_rows": agreements.agreement_rows(supervisor, as_of=as_of),
             "drafts": drafts,
             "show_training": any(row.training is not None for row in rows),
         },
@@ -791,5 +794,83 @@ def manager_view(request: HttpRequest) -> HttpResponse:
             else None,
             "summary": summary,
             "statuses": list(Status),
+        },
+    )
+
+
+# --- Supervision agreements ---------------------------------------------------------
+@never_cache
+@login_required
+def agreement_edit(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """The supervisor writes (or reviews) one supervisee's agreement."""
+    supervisor = _require_supervisor(request)
+    person = get_object_or_404(
+        StaffProfile.objects.filter(supervisor=supervisor).select_related("user"),
+        pk=person_pk,
+    )
+    current = agreements.current_agreement(person)
+    initial = None
+    if current is not None:
+        initial = {
+            "frequency": current.frequency,
+            "place": current.place,
+            "confidentiality": current.confidentiality,
+            "missed_sessions": current.missed_sessions,
+        }
+    form = AgreementForm(
+        request.POST if request.method == "POST" else None, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreements.make_agreement(
+                by=request.user,
+                supervisee_id=person.pk,
+                terms=agreements.AgreementTerms(**form.cleaned_data),
+                as_of=today(),
+            )
+        except services.SupervisionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Agreement saved. {person} will be asked to acknowledge it.",
+            )
+            return redirect("supervision:supervisor_dashboard")
+    return render(
+        request,
+        "supervision/agreement_form.html",
+        {
+            "form": form,
+            "person": person,
+            "current": current,
+            "state": current.state_on(today()) if current else None,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@login_required
+def my_agreement(request: HttpRequest) -> HttpResponse:
+    """The supervisee reads their agreement and acknowledges it."""
+    profile = _profile_or_404(request)
+    current = agreements.current_agreement(profile)
+    if request.method == "POST" and current is not None:
+        try:
+            agreements.acknowledge_agreement(
+                by=request.user, agreement_id=current.pk, now=timezone.now()
+            )
+        except services.SupervisionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "You have acknowledged your agreement.")
+        return redirect("supervision:my_agreement")
+    return render(
+        request,
+        "supervision/my_agreement.html",
+        {
+            "current": current,
+            "state": current.state_on(today()) if current else None,
+            "profile": profile,
         },
     )
