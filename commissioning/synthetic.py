@@ -129,8 +129,11 @@ def generate_county(
         sessions = _sessions(rng, people, as_of=as_of)
         _caseloads(rng, people, as_of=as_of)
     ids = [p.pk for p in people]
-    training_rows = sync_training_status(person_ids=ids, as_of=as_of)
-    supervision_rows = sync_supervision_status(person_ids=ids, as_of=as_of)
+    # The sweep opens their flags, as it would for a go-live backlog.
+    training_rows = sync_training_status(person_ids=ids, as_of=as_of, announce=False)
+    supervision_rows = sync_supervision_status(
+        person_ids=ids, as_of=as_of, announce=False
+    )
     return GeneratedCounty(
         providers=len(orgs),
         people=len(people),

@@ -8,3 +8,8 @@ from django.dispatch import Signal
 
 # Sent with ``completion: Completion``, right after it is created.
 completion_recorded = Signal()
+
+# Sent with ``person_ids: list[int]`` and ``as_of: date`` after ``sync_training_status``
+# updated those people's rows for an event (not the daily sweep, which maintains the
+# flags itself), still inside the caller's transaction.
+training_status_synced = Signal()

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from learning.events import completion_recorded
+from learning.events import completion_recorded, training_status_synced
 from learning.models import (
     Attempt,
     Completion,
@@ -210,13 +210,18 @@ def _desired_rows(
 
 
 def sync_training_status(
-    *, person_ids: Iterable[int] | None = None, as_of: date
+    *, person_ids: Iterable[int] | None = None, as_of: date, announce: bool = True
 ) -> int:
     """Bring status rows in line with the rules; return how many rows changed.
 
     ``None`` means everyone. People who have left lose their rows. Works in chunks
     of people with a fixed number of queries each; a second run changes nothing.
+
+    For named people and with ``announce``, ``training_status_synced`` is sent
+    afterwards so their flags follow at once (the sweep passes ``announce=False``).
     """
+    if person_ids is not None:
+        person_ids = sorted(set(person_ids))
     requirements = list(
         Requirement.objects.order_by("pk").only(
             "pk",
@@ -247,6 +252,10 @@ def sync_training_status(
                 [p["id"] for p in chunk],
                 _desired_rows(active, requirements, roles_of, orgs_of, as_of=as_of),
             )
+    if person_ids and announce:
+        training_status_synced.send(
+            sender=sync_training_status, person_ids=person_ids, as_of=as_of
+        )
     return changed
 
 

@@ -28,8 +28,10 @@ class NotificationKind(models.TextChoices):
     ``templates/notifications/email/``: ``<kind>_subject.txt``, ``.txt``, ``.html``."""
 
     TRAINING_OVERDUE = "training_overdue", "Training overdue"
-    TRAINING_REMINDER_30 = "training_reminder_30", "Training due in 30 days"
-    TRAINING_REMINDER_7 = "training_reminder_7", "Training due in 7 days"
+    # The first reminder, sent 30 days or fewer before the deadline, and the last,
+    # 7 days or fewer before: each says the real number of days left.
+    TRAINING_REMINDER_30 = "training_reminder_30", "Training due within 30 days"
+    TRAINING_REMINDER_7 = "training_reminder_7", "Training due within 7 days"
     SUPERVISION_DUE_SOON = "supervision_due_soon", "Supervision due soon"
     SUPERVISION_OVERDUE = "supervision_overdue", "Supervision overdue"
     SUPERVISION_ESCALATED = "supervision_escalated", "Supervision escalated"
@@ -249,8 +251,9 @@ class FlagQuerySet(models.QuerySet["Flag"]):
 
 
 class Flag(models.Model):
-    """Someone is overdue: opened by the daily sweep, escalated, closed when back
-    in date. Training flags name the requirement; supervision flags do not."""
+    """Someone is overdue: opened by the event that made them so (or the daily sweep,
+    which repairs drift), escalated, closed when back in date. Training flags name
+    the requirement; other kinds do not. Kinds come from ``sweep.FLAG_SOURCES``."""
 
     person = models.ForeignKey(
         "workforce.StaffProfile", on_delete=models.CASCADE, related_name="flags"
@@ -270,6 +273,12 @@ class Flag(models.Model):
     opened_on = models.DateField()
     escalated_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    # The level people have been told of (blank: not yet). Events open, raise and
+    # close flags at once; the daily sweep writes the messages for what they have
+    # not yet been told, so one day's changes reach them once, at 05:30.
+    notified_level = models.CharField(
+        max_length=16, choices=FlagLevel.choices, blank=True, default=""
+    )
 
     objects = FlagQuerySet.as_manager()
 
@@ -288,8 +297,8 @@ class Flag(models.Model):
                 name="flag_one_open_per_person_kind_requirement",
             ),
             models.CheckConstraint(
-                condition=Q(kind="supervision", requirement__isnull=True)
-                | Q(kind="training", requirement__isnull=False),
+                condition=Q(kind="training", requirement__isnull=False)
+                | (~Q(kind="training") & Q(requirement__isnull=True)),
                 name="flag_requirement_only_for_training",
             ),
         ]

@@ -8,16 +8,17 @@ skipped by :func:`enqueue`.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.dispatch import receiver
 from django.urls import reverse
 
-from learning.events import completion_recorded
-from notifications.models import NotificationKind
+from learning.events import completion_recorded, training_status_synced
+from notifications.models import FlagKind, NotificationKind
 from notifications.services import enqueue
-from supervision.events import session_finalised
+from supervision.events import session_finalised, supervision_status_synced
 from workforce.models import StaffProfile
 
 if TYPE_CHECKING:
@@ -77,3 +78,23 @@ def notify_session_ready(
             reference=f"session:{session.pk}",
             context=context,
         )
+
+
+@receiver(training_status_synced, dispatch_uid="training_flags_follow")
+def training_flags_follow(
+    sender: Any, *, person_ids: list[int], as_of: date, **kwargs: Any
+) -> None:
+    """Open and close these people's training flags with their new status rows."""
+    from notifications.sweep import refresh_flags
+
+    refresh_flags(person_ids=person_ids, kinds=[FlagKind.TRAINING], as_of=as_of)
+
+
+@receiver(supervision_status_synced, dispatch_uid="supervision_flags_follow")
+def supervision_flags_follow(
+    sender: Any, *, person_ids: list[int], as_of: date, **kwargs: Any
+) -> None:
+    """Open, raise and close these people's supervision flags with their new rows."""
+    from notifications.sweep import refresh_flags
+
+    refresh_flags(person_ids=person_ids, kinds=[FlagKind.SUPERVISION], as_of=as_of)

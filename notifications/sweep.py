@@ -16,7 +16,8 @@ Who is told what (``key_date`` is the deadline, so each message goes once):
 
 ==============================  ==================================================
 training flag opened            the person and their supervisor (training_overdue)
-training deadline in 30 days    the person (training_reminder_30), until 7 days out
+training deadline in 30 days    the person (training_reminder_30), until 7 days out;
+                                extensions' deadlines too
 training deadline in 7 days     the person (training_reminder_7), until the day
 supervision due soon            the person and their supervisor (supervision_due_soon)
 supervision flag opened         the person and their supervisor (supervision_overdue)
@@ -38,7 +39,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -91,8 +92,14 @@ SUPERVISION_LEVEL = {
     SupervisionState.ESCALATED: FlagLevel.ESCALATED,
     SupervisionState.ESCALATED_TWICE: FlagLevel.ESCALATED_TWICE,
 }
-# Statuses in which a coming deadline is real (not paused, moved or already past).
-REMINDABLE = [TrainingState.DUE_SOON, TrainingState.IN_DATE, TrainingState.NOT_YET_DUE]
+# Statuses in which a coming deadline is real (not paused or already past). Under an
+# extension the deadline is the extension's end, which is as real as any other.
+REMINDABLE = [
+    TrainingState.DUE_SOON,
+    TrainingState.IN_DATE,
+    TrainingState.NOT_YET_DUE,
+    TrainingState.EXTENSION,
+]
 
 
 class SweepError(Exception):
@@ -218,9 +225,11 @@ def sweep_chunk(
             )
         )
         counts = {
-            "training_rows": sync_training_status(person_ids=person_ids, as_of=as_of),
+            "training_rows": sync_training_status(
+                person_ids=person_ids, as_of=as_of, announce=False
+            ),
             "supervision_rows": sync_supervision_status(
-                person_ids=person_ids, as_of=as_of
+                person_ids=person_ids, as_of=as_of, announce=False
             ),
         }
         counts.update(maintain_flags(lo=lo, hi=hi, as_of=as_of, now=now))
@@ -301,6 +310,29 @@ class _Messages:
     supervision: set[tuple[int, str, date]] = field(default_factory=set)
 
 
+FlagKey = tuple[int, str, int | None]
+# What a source wants open: the flag's level and deadline.
+Wanted = dict[FlagKey, tuple[str, date]]
+
+
+@dataclass(frozen=True)
+class FlagSource:
+    """Where one kind of flag comes from: the status rows that open it, and the
+    messages that go with it. A new kind is a :class:`FlagKind` choice and one of
+    these in :data:`FLAG_SOURCES`; opening, raising, closing and the page follow.
+
+    ``wanted(people, active, as_of, messages)`` returns the flags that should be open
+    for the people matched by the Q ``people`` (on ``person_id``) who are in
+    ``active``, and adds any reminders to ``messages``. ``opened`` and ``raised`` ask
+    for the messages of a flag just opened, or raised from one level to another.
+    """
+
+    kind: str
+    wanted: Callable[[Q, set[int], date, _Messages], Wanted]
+    opened: Callable[[Flag, _Messages], None]
+    raised: Callable[[Flag, str, str, _Messages], None] = lambda *args: None
+
+
 def maintain_flags(*, lo: int, hi: int, as_of: date, now: datetime) -> dict[str, int]:
     """Open, escalate and close flags for people in [lo, hi]; write their messages.
 
@@ -311,15 +343,150 @@ def maintain_flags(*, lo: int, hi: int, as_of: date, now: datetime) -> dict[str,
         .active(as_of=as_of)
         .values_list("pk", flat=True)
     )
+    return _maintain(
+        Q(person_id__gte=lo, person_id__lte=hi),
+        active=active,
+        kinds=list(FLAG_SOURCES),
+        as_of=as_of,
+        now=now,
+        notify=True,
+    )
+
+
+def refresh_flags(
+    *,
+    person_ids: Iterable[int],
+    kinds: Iterable[str] | None = None,
+    as_of: date,
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """Bring these people's flags of these kinds (default all) in line with their
+    status rows now, in the caller's transaction: what an event calls, so a flag
+    closes the moment the person is back in date. The same rules as the sweep; the
+    messages wait for the sweep (see ``Flag.notified_level``)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {"flags_opened": 0, "flags_escalated": 0, "flags_closed": 0}
+    active = set(
+        StaffProfile.objects.filter(pk__in=ids)
+        .active(as_of=as_of)
+        .values_list("pk", flat=True)
+    )
+    return _maintain(
+        Q(person_id__in=ids),
+        active=active,
+        kinds=list(kinds) if kinds is not None else list(FLAG_SOURCES),
+        as_of=as_of,
+        now=now or timezone.now(),
+        notify=False,
+    )
+
+
+def _maintain(
+    people: Q,
+    *,
+    active: set[int],
+    kinds: list[str],
+    as_of: date,
+    now: datetime,
+    notify: bool,
+) -> dict[str, int]:
+    """Open, raise and close the flags of ``kinds`` for ``people``.
+
+    With ``notify`` (the sweep), also write the messages: reminders, and for each
+    open flag whatever its people have not yet been told (``notified_level``).
+    Without it (an event), flags change at once and the messages wait for the sweep.
+    """
     open_flags = {
         (flag.person_id, flag.kind, flag.requirement_id): flag
-        for flag in Flag.objects.open().filter(person_id__gte=lo, person_id__lte=hi)
+        for flag in Flag.objects.open().filter(people, kind__in=kinds)
     }
-    wanted: dict[tuple[int, str, int | None], tuple[str, date]] = {}
+    wanted: Wanted = {}
     messages = _Messages()
+    for kind in kinds:
+        wanted.update(FLAG_SOURCES[kind].wanted(people, active, as_of, messages))
 
+    to_close: list[Flag] = []
+    to_raise: list[Flag] = []
+    to_open: list[Flag] = []
+    staying: list[Flag] = []
+    for key, flag in open_flags.items():
+        want = wanted.get(key)
+        if want is None or want[1] != flag.deadline:
+            flag.closed_on = as_of
+            to_close.append(flag)
+            continue
+        staying.append(flag)
+        if LEVEL_RANK[FlagLevel(want[0])] > LEVEL_RANK[FlagLevel(flag.level)]:
+            flag.level = want[0]
+            flag.escalated_on = flag.escalated_on or as_of
+            to_raise.append(flag)
+    closed = {(f.person_id, f.kind, f.requirement_id) for f in to_close}
+    for key, (level, deadline) in wanted.items():
+        if key in open_flags and key not in closed:
+            continue
+        person_id, flag_kind, requirement_id = key
+        to_open.append(
+            Flag(
+                person_id=person_id,
+                kind=flag_kind,
+                requirement_id=requirement_id,
+                level=level,
+                deadline=deadline,
+                opened_on=as_of,
+                escalated_on=as_of if level != FlagLevel.OVERDUE else None,
+            )
+        )
+
+    told: list[Flag] = []
+    if notify:
+        for flag in [*staying, *to_open]:
+            if _rank(flag.notified_level) >= _rank(flag.level):
+                continue
+            source = FLAG_SOURCES[flag.kind]
+            if not flag.notified_level:
+                source.opened(flag, messages)
+            else:
+                source.raised(flag, flag.notified_level, flag.level, messages)
+            flag.notified_level = flag.level
+            if flag.pk is not None:
+                told.append(flag)
+    else:
+        messages = _Messages()  # reminders too are the sweep's to send
+
+    # Close and raise before opening: a flag reopened for a new deadline must not
+    # meet its old self in the one-open-flag constraint.
+    if to_close:
+        Flag.objects.bulk_update(to_close, ["closed_on"], batch_size=500)
+    updated = {flag.pk: flag for flag in [*to_raise, *told]}
+    if updated:
+        Flag.objects.bulk_update(
+            list(updated.values()),
+            ["level", "escalated_on", "notified_level"],
+            batch_size=500,
+        )
+    if to_open:
+        Flag.objects.bulk_create(to_open, batch_size=500)
+    written = enqueue_many(requests=_requests(messages, as_of=as_of), now=now)
+    return {
+        "flags_opened": len(to_open),
+        "flags_escalated": len(to_raise),
+        "flags_closed": len(to_close),
+        "notifications": written,
+    }
+
+
+def _rank(level: str) -> int:
+    return LEVEL_RANK[FlagLevel(level)] if level else -1
+
+
+def _training_wanted(
+    people: Q, active: set[int], as_of: date, messages: _Messages
+) -> Wanted:
+    """Overdue training opens a flag; a deadline within 30 days gets a reminder."""
+    wanted: Wanted = {}
     training_due = (
-        TrainingStatus.objects.filter(person_id__gte=lo, person_id__lte=hi)
+        TrainingStatus.objects.filter(people)
         .with_status(as_of)
         .filter(
             Q(status=TrainingState.OVERDUE)
@@ -348,12 +515,24 @@ def maintain_flags(*, lo: int, hi: int, as_of: date, now: datetime) -> dict[str,
             else NotificationKind.TRAINING_REMINDER_30
         )
         messages.training[(person_id, kind, deadline)].add(requirement_id)
+    return wanted
 
+
+def _training_opened(flag: Flag, messages: _Messages) -> None:
+    assert flag.requirement_id is not None  # a training flag names its requirement
+    messages.training[
+        (flag.person_id, NotificationKind.TRAINING_OVERDUE, flag.deadline)
+    ].add(flag.requirement_id)
+
+
+def _supervision_wanted(
+    people: Q, active: set[int], as_of: date, messages: _Messages
+) -> Wanted:
+    """Overdue supervision opens a flag at its rung of the ladder; due soon is told."""
+    wanted: Wanted = {}
     # ``status`` is the with_status() annotation, which the stubs cannot see.
     supervision_due = (
-        SupervisionStatus.objects.filter(  # type: ignore[misc]
-            person_id__gte=lo, person_id__lte=hi
-        )
+        SupervisionStatus.objects.filter(people)  # type: ignore[misc]
         .with_status(as_of=as_of)
         .filter(status__in=[SupervisionState.DUE_SOON, *SUPERVISION_LEVEL])
     )
@@ -371,63 +550,31 @@ def maintain_flags(*, lo: int, hi: int, as_of: date, now: datetime) -> dict[str,
                 SUPERVISION_LEVEL[SupervisionState(status)],
                 due_on,
             )
+    return wanted
 
-    to_close: list[Flag] = []
-    to_raise: list[Flag] = []
-    to_open: list[Flag] = []
-    for key, flag in open_flags.items():
-        want = wanted.get(key)
-        if want is None or want[1] != flag.deadline:
-            flag.closed_on = as_of
-            to_close.append(flag)
-        elif LEVEL_RANK[FlagLevel(want[0])] > LEVEL_RANK[FlagLevel(flag.level)]:
-            _note_escalation(messages, flag, old=flag.level, new=want[0])
-            flag.level = want[0]
-            flag.escalated_on = flag.escalated_on or as_of
-            to_raise.append(flag)
-    closed = {(f.person_id, f.kind, f.requirement_id) for f in to_close}
-    for key, (level, deadline) in wanted.items():
-        if key in open_flags and key not in closed:
-            continue
-        person_id, flag_kind, requirement_id = key
-        flag = Flag(
-            person_id=person_id,
-            kind=flag_kind,
-            requirement_id=requirement_id,
-            level=level,
-            deadline=deadline,
-            opened_on=as_of,
-            escalated_on=as_of if level != FlagLevel.OVERDUE else None,
-        )
-        to_open.append(flag)
-        if flag_kind == FlagKind.TRAINING:
-            assert requirement_id is not None  # a training flag names its requirement
-            messages.training[
-                (person_id, NotificationKind.TRAINING_OVERDUE, deadline)
-            ].add(requirement_id)
-        else:
-            messages.supervision.add(
-                (person_id, NotificationKind.SUPERVISION_OVERDUE, deadline)
-            )
-            _note_escalation(messages, flag, old=FlagLevel.OVERDUE, new=level)
 
-    # Close and raise before opening: a flag reopened for a new deadline must not
-    # meet its old self in the one-open-flag constraint.
-    if to_close:
-        Flag.objects.bulk_update(to_close, ["closed_on"], batch_size=500)
-    if to_raise:
-        Flag.objects.bulk_update(to_raise, ["level", "escalated_on"], batch_size=500)
-    if to_open:
-        Flag.objects.bulk_create(to_open, batch_size=500)
-    written = enqueue_many(
-        requests=_requests(messages, as_of=as_of, lo=lo, hi=hi), now=now
+def _supervision_opened(flag: Flag, messages: _Messages) -> None:
+    messages.supervision.add(
+        (flag.person_id, NotificationKind.SUPERVISION_OVERDUE, flag.deadline)
     )
-    return {
-        "flags_opened": len(to_open),
-        "flags_escalated": len(to_raise),
-        "flags_closed": len(to_close),
-        "notifications": written,
-    }
+    _note_escalation(messages, flag, old=FlagLevel.OVERDUE, new=flag.level)
+
+
+def _supervision_raised(flag: Flag, old: str, new: str, messages: _Messages) -> None:
+    _note_escalation(messages, flag, old=old, new=new)
+
+
+FLAG_SOURCES: dict[str, FlagSource] = {
+    FlagKind.TRAINING: FlagSource(
+        kind=FlagKind.TRAINING, wanted=_training_wanted, opened=_training_opened
+    ),
+    FlagKind.SUPERVISION: FlagSource(
+        kind=FlagKind.SUPERVISION,
+        wanted=_supervision_wanted,
+        opened=_supervision_opened,
+        raised=_supervision_raised,
+    ),
+}
 
 
 def _note_escalation(messages: _Messages, flag: Flag, *, old: str, new: str) -> None:
@@ -440,9 +587,7 @@ def _note_escalation(messages: _Messages, flag: Flag, *, old: str, new: str) -> 
             messages.supervision.add((flag.person_id, kind, flag.deadline))
 
 
-def _requests(
-    messages: _Messages, *, as_of: date, lo: int, hi: int
-) -> list[NotificationRequest]:
+def _requests(messages: _Messages, *, as_of: date) -> list[NotificationRequest]:
     """Turn the chunk's wanted messages into outbox requests, with recipients."""
     person_ids = {key[0] for key in messages.training} | {
         key[0] for key in messages.supervision

@@ -9,3 +9,8 @@ from django.dispatch import Signal
 # Sent with ``session: SupervisionSession`` and ``person_ids: list[int]`` (the
 # supervisees at the session).
 session_finalised = Signal()
+
+# Sent with ``person_ids: list[int]`` and ``as_of: date`` after
+# ``sync_supervision_status`` updated those people's rows for an event (not the daily
+# sweep), still inside the caller's transaction.
+supervision_status_synced = Signal()

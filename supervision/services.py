@@ -18,7 +18,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts.models import User
-from supervision.events import session_finalised
+from supervision.events import session_finalised, supervision_status_synced
 from supervision.models import (
     CONTENT_FIELDS,
     PRE_SESSION_TEXT_LIMIT,
@@ -221,12 +221,14 @@ SYNC_CHUNK = 2000
 
 @transaction.atomic
 def sync_supervision_status(
-    *, person_ids: Iterable[int] | None = None, as_of: date
+    *, person_ids: Iterable[int] | None = None, as_of: date, announce: bool = True
 ) -> int:
     """Bring status rows in line with sessions and policies; return rows changed.
 
     ``person_ids=None`` means everyone active on ``as_of``. A second run changes
-    nothing and returns 0.
+    nothing and returns 0. For named people and with ``announce``,
+    ``supervision_status_synced`` is sent afterwards so their flags follow at once
+    (the sweep passes ``announce=False``).
     """
     people = StaffProfile.objects.order_by("pk")
     policies = _load_policies()
@@ -240,6 +242,10 @@ def sync_supervision_status(
                 )
             )
             changed += _sync_chunk(chunk, policies=policies, as_of=as_of)
+        if ids and announce:
+            supervision_status_synced.send(
+                sender=sync_supervision_status, person_ids=ids, as_of=as_of
+            )
         return changed
     active = people.active(as_of=as_of)
     last_pk = 0
