@@ -5,8 +5,8 @@ from datetime import date
 from accounts.models import User
 from accounts.roles import Role, has_role
 from home.panels import Panel
-from notifications.models import Flag, Notification
-from workforce.scoping import own_profile
+from notifications.models import Notification
+from notifications.views import visible_flags
 
 FLAGS_SHOWN = 10
 
@@ -26,10 +26,7 @@ def panels_for(user: User, *, as_of: date) -> list[Panel]:
             )
         )
     if has_role(user, Role.SUPERVISOR, Role.PROVIDER_MANAGER):
-        flags = Flag.objects.open().for_user(user)
-        profile = own_profile(user)
-        if profile is not None:
-            flags = flags.exclude(person=profile)  # their own show in their panels
+        flags = visible_flags(user)
         shown = list(
             flags.select_related("person__user", "requirement__module").order_by(
                 "deadline", "pk"

@@ -193,6 +193,11 @@ def mark_read(*, user: User, notification_ids: Iterable[int], now: datetime) -> 
     )
 
 
+def mark_all_read(*, user: User, now: datetime) -> int:
+    """Mark every unread notification of this user as read; return how many."""
+    return Notification.objects.for_recipient(user).unread().update(read_at=now)
+
+
 def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
     """Return how long to wait after the ``attempts``-th failed try.
 

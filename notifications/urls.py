@@ -5,4 +5,6 @@ from notifications import views
 app_name = "notifications"
 urlpatterns = [
     path("", views.notification_list, name="list"),
+    path("read/", views.notification_read, name="read"),
+    path("flags/", views.flag_list, name="flags"),
 ]

@@ -31,7 +31,8 @@ class TestFlagsPanel:
         page = client.get(reverse("home:dashboard")).content.decode()
 
         assert "1 open flag on people you look after" in page
-        assert f"{late.full_name}: supervision due 15 March 2026, overdue" in page
+        assert f"{late.full_name}</a>: supervision due 15 March 2026, overdue" in page
+        assert reverse("notifications:flags") in page
 
     def test_a_provider_manager_sees_flags_in_their_organisation(self, world):
         world.trainee(deadline=AS_OF)
