@@ -31,8 +31,9 @@ def hash_token(token: str) -> str:
 
 def invitation_url(token: str) -> str:
     """Return the absolute link a person follows to set their password."""
-    path = reverse("accounts:accept_invitation", kwargs={"token": token})
-    return settings.SITE_URL.rstrip("/") + path
+    from notifications.links import absolute
+
+    return absolute(reverse("accounts:accept_invitation", kwargs={"token": token}))
 
 
 @transaction.atomic

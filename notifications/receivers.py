@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.dispatch import receiver
-from django.urls import reverse
 
 from learning.events import completion_recorded, training_status_synced
+from notifications.links import certificate_link, session_link
 from notifications.models import FlagKind, NotificationKind
 from notifications.services import enqueue
 from supervision.events import session_finalised, supervision_status_synced
@@ -24,10 +23,6 @@ from workforce.models import StaffProfile
 if TYPE_CHECKING:
     from learning.models import Completion
     from supervision.models import SupervisionSession
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 @receiver(completion_recorded, dispatch_uid="notify_training_completed")
@@ -47,9 +42,7 @@ def notify_training_completed(
         reference=f"completion:{completion.pk}",
         context={
             "module_title": completion.module.title,
-            "url": _absolute(
-                reverse("learning:certificate", args=[completion.verification_id])
-            ),
+            "url": certificate_link(completion.verification_id),
         },
     )
 
@@ -64,7 +57,7 @@ def notify_session_ready(
     """
     context = {
         "supervisor_name": session.supervisor.full_name,
-        "url": _absolute(reverse("supervision:session_detail", args=[session.pk])),
+        "url": session_link(session.pk),
     }
     people = StaffProfile.objects.filter(
         pk__in=person_ids, user__is_active=True

@@ -28,6 +28,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from notifications.links import notifications_link, site_url
 from notifications.models import Notification, NotificationKind, NotificationStatus
 
 if TYPE_CHECKING:
@@ -222,7 +223,8 @@ def _build(request: NotificationRequest, *, now: datetime) -> Notification:
         "person_name": person.full_name if person else "",
         "about_self": person is None or person.user_id == request.recipient.pk,
         "key_date": request.key_date,
-        "site_url": settings.SITE_URL.rstrip("/"),
+        "site_url": site_url(),
+        "notifications_url": notifications_link(),
     }
     template = f"notifications/email/{request.kind}"
     subject = render_to_string(f"{template}_subject.txt", context)

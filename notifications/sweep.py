@@ -51,6 +51,7 @@ from accounts.roles import Role
 from learning.models import Requirement, TrainingStatus
 from learning.rules import Status as TrainingState
 from learning.services import sync_training_status
+from notifications.links import LinkBook, digest_link
 from notifications.models import (
     Flag,
     FlagKind,
@@ -627,6 +628,7 @@ def _requests(messages: _Messages, *, as_of: date) -> list[NotificationRequest]:
         ).values_list("pk", "module__title")
     )
 
+    links = LinkBook(person_ids)
     requests: list[NotificationRequest] = []
     for (person_id, kind, deadline), requirement_ids in messages.training.items():
         person = people[person_id]
@@ -634,15 +636,16 @@ def _requests(messages: _Messages, *, as_of: date) -> list[NotificationRequest]:
         context = {
             "requirement": "training on " + _and_list(names),
             "days_left": (deadline - as_of).days,
-            "url": "/training/",
         }
         recipients: list[StaffProfile | None] = [person]
         if kind == NotificationKind.TRAINING_OVERDUE:
             recipients.append(person.supervisor)
-        requests += _to(recipients, kind, person, deadline, context, as_of=as_of)
+        requests += _to(
+            recipients, kind, person, deadline, context, as_of=as_of, links=links
+        )
     for person_id, kind, due_on in messages.supervision:
         person = people[person_id]
-        context = {"url": "/supervision/"}
+        context = {}
         if kind in (
             NotificationKind.SUPERVISION_DUE_SOON,
             NotificationKind.SUPERVISION_OVERDUE,
@@ -652,7 +655,9 @@ def _requests(messages: _Messages, *, as_of: date) -> list[NotificationRequest]:
             recipients = [escalation_manager(person)]
         else:
             recipients = [m for m in managers[person.organisation_id] if m != person]
-        requests += _to(recipients, kind, person, due_on, context, as_of=as_of)
+        requests += _to(
+            recipients, kind, person, due_on, context, as_of=as_of, links=links
+        )
     return requests
 
 
@@ -675,7 +680,9 @@ def _to(
     context: dict[str, object],
     *,
     as_of: date,
+    links: LinkBook,
 ) -> list[NotificationRequest]:
+    """One request per distinct, active recipient, each with its own link."""
     seen: set[int] = set()
     requests = []
     for recipient in recipients:
@@ -693,7 +700,10 @@ def _to(
                 kind=kind,
                 key_date=key_date,
                 subject_person=person,
-                context=context,
+                context={
+                    **context,
+                    "url": links.link(kind, recipient=recipient.user, person=person),
+                },
             )
         )
     return requests
@@ -763,7 +773,7 @@ def send_weekly_digests(*, as_of: date, now: datetime) -> int:
                 recipient=users[user_id],
                 kind=NotificationKind.WEEKLY_DIGEST,
                 key_date=as_of,
-                context={"items": lines},
+                context={"items": lines, "url": digest_link(users[user_id])},
             )
             for user_id, lines in items.items()
             if lines
