@@ -64,6 +64,7 @@ from notifications.models import (
 from notifications.services import NotificationRequest, enqueue_many
 from supervision.models import SupervisionStatus
 from supervision.rules import Status as SupervisionState
+from supervision.rules import escalation_recipient
 from supervision.services import sync_supervision_status
 from workforce.models import StaffProfile
 
@@ -662,14 +663,19 @@ def _requests(messages: _Messages, *, as_of: date) -> list[NotificationRequest]:
 
 
 def escalation_manager(person: StaffProfile) -> StaffProfile | None:
-    """Return who hears of a first escalation: the supervisor's line manager, else
-    the person's own line manager (unless that is the supervisor)."""
+    """Return who hears of a first escalation, as ``rules.escalation_recipient``
+    decides (the people are loaded with the chunk, so this asks nothing more)."""
     supervisor = person.supervisor
-    if supervisor is not None and supervisor.line_manager is not None:
+    chosen = escalation_recipient(
+        supervisor_id=supervisor.pk if supervisor else None,
+        supervisors_manager_id=supervisor.line_manager_id if supervisor else None,
+        line_manager_id=person.line_manager_id,
+    )
+    if chosen is None:
+        return None
+    if supervisor is not None and chosen == supervisor.line_manager_id:
         return supervisor.line_manager
-    if person.line_manager is not None and person.line_manager != supervisor:
-        return person.line_manager
-    return None
+    return person.line_manager
 
 
 def _to(

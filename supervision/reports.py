@@ -29,11 +29,8 @@ from supervision.models import (
     SupervisionSession,
     SupervisionStatus,
 )
-from supervision.rules import Status
+from supervision.rules import PROMPT_RUN, Status, support_prompt
 from workforce.models import CaseloadSnapshot, CommissioningContract, StaffProfile
-
-PROMPT_RUN = 3  # "three sessions in a row prompts again"
-
 
 # Most urgent first: the later a session is, the higher it comes.
 URGENCY = {
@@ -147,14 +144,7 @@ def supervisee_rows(supervisor: StaffProfile, *, as_of: date) -> list[Supervisee
         status = status_row.status_on(as_of) if status_row else Status.NOT_REQUIRED
         last = status_row.last_session_on if status_row else None
         recent = flags.get(person.pk, [])
-        prompt = ""
-        if len(recent) == PROMPT_RUN and all(recent):
-            prompt = (
-                "Check-ins have crossed the threshold three sessions in a row: "
-                "offer support again."
-            )
-        elif recent and recent[0]:
-            prompt = "The latest check-in crossed the threshold: offer support."
+        prompt = support_prompt(recent)
         rows.append(
             SuperviseeRow(
                 person=person,

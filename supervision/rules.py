@@ -278,3 +278,39 @@ def agreement_state(
     if not supervisee_acknowledged:
         return AgreementState.AWAITING_SUPERVISEE
     return AgreementState.CURRENT
+
+
+# --- Prompts across sessions, and who hears of an escalation ------------------------
+
+PROMPT_RUN = 3  # "three sessions in a row prompts again"
+PROMPT_AGAIN = (
+    "Check-ins have crossed the threshold three sessions in a row: offer support again."
+)
+PROMPT_LATEST = "The latest check-in crossed the threshold: offer support."
+
+
+def support_prompt(recent: list[bool]) -> str:
+    """Say what the supervisor should do, from the latest sessions' prompt flags,
+    newest first: the three latest all over the threshold prompts again; the latest
+    alone prompts once; otherwise nothing."""
+    if len(recent) >= PROMPT_RUN and all(recent[:PROMPT_RUN]):
+        return PROMPT_AGAIN
+    if recent and recent[0]:
+        return PROMPT_LATEST
+    return ""
+
+
+def escalation_recipient(
+    *,
+    supervisor_id: int | None,
+    supervisors_manager_id: int | None,
+    line_manager_id: int | None,
+) -> int | None:
+    """Return whose staff record hears of a first escalation: the supervisor's line
+    manager; else the person's own line manager, unless that is the supervisor (who
+    already knows); else no one (the second escalation reaches provider managers)."""
+    if supervisor_id is not None and supervisors_manager_id is not None:
+        return supervisors_manager_id
+    if line_manager_id is not None and line_manager_id != supervisor_id:
+        return line_manager_id
+    return None

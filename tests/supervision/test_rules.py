@@ -5,14 +5,19 @@ from datetime import date, timedelta
 import pytest
 
 from supervision.rules import (
+    PROMPT_AGAIN,
+    PROMPT_LATEST,
+    PROMPT_RUN,
     Stage,
     Status,
     check_in_prompts,
     counted_formats,
+    escalation_recipient,
     interval_on,
     ladder,
     session_counts,
     status_on,
+    support_prompt,
 )
 
 MONTHLY = [Stage(interval_days=28, ends_on=None)]
@@ -230,4 +235,53 @@ class TestSwitchingOffThreshold:
         assert (
             check_in_prompts(impact=2, switching_off=score, support=8, workload=8)
             is prompts
+        )
+
+
+class TestSupportPrompt:
+    @pytest.mark.parametrize(
+        ("recent", "expected"),
+        [
+            ([], ""),
+            ([False], ""),
+            ([False, True, True], ""),
+            ([True], PROMPT_LATEST),
+            ([True, True], PROMPT_LATEST),
+            ([True, False, True], PROMPT_LATEST),
+            ([True, True, True], PROMPT_AGAIN),
+            ([True, True, True, False], PROMPT_AGAIN),
+        ],
+        ids=repr,
+    )
+    def test_three_in_a_row_prompts_again_and_the_latest_alone_once(
+        self, recent, expected
+    ):
+        assert support_prompt(recent) == expected
+
+    def test_the_run_is_three(self):
+        assert PROMPT_RUN == 3
+
+
+class TestEscalationRecipient:
+    @pytest.mark.parametrize(
+        ("supervisor", "their_manager", "line_manager", "expected"),
+        [
+            (1, 2, 3, 2),  # the supervisor's line manager first
+            (1, None, 3, 3),  # else the person's own line manager
+            (1, None, 1, None),  # unless that is the supervisor
+            (None, None, 3, 3),  # no supervisor: the line manager
+            (None, None, None, None),  # no one: the second rung reaches managers
+            (1, 2, None, 2),
+        ],
+    )
+    def test_the_ladder_of_who_hears(
+        self, supervisor, their_manager, line_manager, expected
+    ):
+        assert (
+            escalation_recipient(
+                supervisor_id=supervisor,
+                supervisors_manager_id=their_manager,
+                line_manager_id=line_manager,
+            )
+            == expected
         )
