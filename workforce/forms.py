@@ -7,14 +7,16 @@ class RosterUploadForm(forms.Form):
     """A CSV roster file, checked whole before anything is saved."""
 
     file = forms.FileField(
-        label="Roster file (CSV)",
+        label="Roster file (CSV or Excel .xlsx)",
         help_text="Columns: email, first_name, last_name, organisation, team, "
         "job_role, "
         "started_in_role, qualified_on, fte, supervisor_email, line_manager_email. "
         "Dates like 30/04/2025 or 2025-04-30.",
     )
     dry_run = forms.BooleanField(
-        label="Check the file only, do not save", required=False
+        label="Check the file only and show what would change, do not save",
+        required=False,
+        initial=True,
     )
     create_teams = forms.BooleanField(
         label="Create any teams in the file that do not exist yet",
@@ -22,10 +24,15 @@ class RosterUploadForm(forms.Form):
         help_text="Leave this unticked to have a misspelt team reported as an error.",
     )
 
+    file_format = "csv"
+
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The file is larger than 5 MB. Split it.")
-        if not upload.name.lower().endswith(".csv"):
-            raise forms.ValidationError("Choose a .csv file.")
+        name = upload.name.lower()
+        if name.endswith(".xlsx"):
+            self.file_format = "xlsx"
+        elif not name.endswith(".csv"):
+            raise forms.ValidationError("Choose a .csv or .xlsx file.")
         return upload.read()

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from django.db.models.functions import Lower
 
 from accounts.models import User
 from accounts.roles import Role
+from config.exports import FORMULA_LEADS
 from home.forms import parse_date_text
 from workforce.dates import today
 from workforce.models import JobRole, Organisation, StaffProfile, Team
@@ -79,6 +80,25 @@ class RosterResult:
     dry_run: bool = False
     # Teams this import creates (or, in a check, would create), for the preview.
     new_teams: list[str] = field(default_factory=list)
+    # "created", "updated" or "unchanged" per person, in file order, for the preview.
+    outcomes: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def people(self, outcome: str) -> list[tuple[str, str]]:
+        """(name, email) of the people with this outcome."""
+        return [(name, email) for name, email, o in self.outcomes if o == outcome]
+
+    @property
+    def to_create(self) -> list[tuple[str, str]]:
+        return self.people("created")
+
+    @property
+    def to_update(self) -> list[tuple[str, str]]:
+        return self.people("updated")
+
+    @property
+    def left_unchanged(self) -> list[tuple[str, str]]:
+        return self.people("unchanged")
+
     # The accounts this import made, to be sent an invitation (issue #10).
     new_users: list[User] = field(default_factory=list, repr=False)
 
@@ -127,13 +147,122 @@ def read_csv(content: bytes | str) -> list[dict[str, str]] | RowError:
             return RowError(1, "The file is not UTF-8 text. Save it as CSV UTF-8.")
     reader = csv.DictReader(io.StringIO(content))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    return _header_and_rows(
+        header,
+        (
+            {key: _unescape((value or "").strip()) for key, value in row.items() if key}
+            for row in reader
+        ),
+    )
+
+
+def _unescape(value: str) -> str:
+    """Undo the leading quote our downloads put before formula-like text."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_LEADS):
+        return value[1:]
+    return value
+
+
+def _header_and_rows(
+    header: list[str], lines: Iterable[dict[str, str]]
+) -> list[dict[str, str]] | RowError:
     missing = [name for name in COLUMNS if name not in header]
     if missing:
         return RowError(1, f"The header is missing column(s): {', '.join(missing)}.")
-    reader.fieldnames = header
+    rows: list[dict[str, str]] = []
+    for row in lines:
+        rows.append(row)
+        if len(rows) > MAX_ROWS:
+            break  # enough to say the file is too long, without reading it all
+    return rows
+
+
+def _xlsx_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return _unescape(str(value).strip())
+
+
+def read_xlsx(content: bytes) -> list[dict[str, str]] | RowError:
+    """Read the first sheet of an Excel workbook (values only, never formulas)."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # any unreadable upload gets the same answer
+        return RowError(1, "The file is not a readable Excel (.xlsx) workbook.")
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            return RowError(1, "The workbook has no sheets.")
+        lines = sheet.iter_rows(values_only=True)
+        first = next(lines, None)
+        header = [_xlsx_text(name).lower() for name in (first or ())]
+
+        def records() -> Iterator[dict[str, str]]:
+            for values in lines:
+                cells = [_xlsx_text(v) for v in values]
+                if not any(cells):
+                    continue  # Excel keeps formatted empty rows
+                yield {
+                    name: cells[i] if i < len(cells) else ""
+                    for i, name in enumerate(header)
+                    if name
+                }
+
+        return _header_and_rows(header, records())
+    except Exception:  # a damaged sheet part
+        return RowError(1, "The file is not a readable Excel (.xlsx) workbook.")
+    finally:
+        workbook.close()
+
+
+def read_upload(
+    content: bytes | str, file_format: str = "csv"
+) -> list[dict[str, str]] | RowError:
+    """Read a roster file of either format into rows of text by column name."""
+    if file_format == "xlsx" and isinstance(content, bytes):
+        return read_xlsx(content)
+    return read_csv(content)
+
+
+def current_roster(user: User | AnonymousUser, *, as_of: date) -> list[list[object]]:
+    """Everyone in post the user may see by name, in the import's own columns."""
+    people = (
+        StaffProfile.objects.for_user(user)
+        .active(as_of=as_of)
+        .select_related(
+            "user",
+            "organisation",
+            "team",
+            "job_role",
+            "supervisor__user",
+            "line_manager__user",
+        )
+        .order_by("organisation__name", "user__last_name", "user__first_name", "pk")
+    )
     return [
-        {key: (value or "").strip() for key, value in row.items() if key}
-        for row in reader
+        [
+            p.user.email,
+            p.user.first_name,
+            p.user.last_name,
+            p.organisation.name,
+            p.team.name if p.team else "",
+            p.job_role.name,
+            p.started_in_role,
+            p.qualified_on,
+            p.fte,
+            p.supervisor.user.email if p.supervisor else "",
+            p.line_manager.user.email if p.line_manager else "",
+        ]
+        for p in people
     ]
 
 
@@ -496,9 +625,10 @@ def import_roster(
     importer: User | AnonymousUser | None = None,
     dry_run: bool = False,
     create_teams: bool = True,
+    file_format: str = "csv",
 ) -> RosterResult:
     """Check the whole roster, then create or update every person in one transaction."""
-    rows = read_csv(content)
+    rows = read_upload(content, file_format)
     if isinstance(rows, RowError):
         return RosterResult(errors=[rows], dry_run=dry_run)
     return save_roster_rows(
@@ -626,8 +756,12 @@ def _apply(rows: Iterable[RosterRow], result: RosterResult) -> list[int]:
             profile.save(update_fields=["supervisor", "line_manager"])
             if outcome[row.email] == "unchanged":
                 outcome[row.email] = "updated"
-    for counter in outcome.values():
+    for row in rows:
+        counter = outcome[row.email]
         setattr(result, counter, getattr(result, counter) + 1)
+        result.outcomes.append(
+            (f"{row.first_name} {row.last_name}", row.email, counter)
+        )
     return changed_ids
 
 

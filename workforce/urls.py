@@ -6,4 +6,6 @@ app_name = "workforce"
 
 urlpatterns = [
     path("roster/import/", views.import_roster_view, name="import_roster"),
+    path("roster/template.<str:fmt>", views.roster_template, name="roster_template"),
+    path("roster/current.<str:fmt>", views.roster_download, name="roster_download"),
 ]

@@ -458,14 +458,14 @@ class TestRoster:
                 "ben.new@northshire.example,Ben,New,Northshire County Council,"
                 f"Assessment Team,Social worker,{second_start},,0.5,,"
             )
-            page.get_by_label("Roster file (CSV)").set_input_files(
+            page.get_by_label("Roster file (CSV or Excel .xlsx)").set_input_files(
                 {
                     "name": "roster.csv",
                     "mimeType": "text/csv",
                     "buffer": f"{header}\n{good}\n{second}\n".encode(),
                 }
             )
-            page.get_by_role("button", name="Upload and import").click()
+            page.get_by_role("button", name="Upload").click()
 
         upload("31/02/2025")
         summary = page.locator(".govuk-error-summary")
@@ -477,6 +477,17 @@ class TestRoster:
         ).exists()
         assert_accessible(page)
 
+        # A good file is checked first (the box is ticked): a preview, nothing saved.
+        upload("2025-10-01")
+        preview = page.locator("main").inner_text()
+        assert "People to be created (2)" in preview
+        assert "ben.new@northshire.example" in preview
+        assert not StaffProfile.objects.filter(
+            user__email__endswith="new@northshire.example"
+        ).exists()
+        assert_accessible(page)
+
+        page.get_by_label("Check the file only").uncheck()
         upload("2025-10-01")
         assert (
             "Roster imported. Created 2, updated 0, 0 unchanged."

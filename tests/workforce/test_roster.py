@@ -336,12 +336,12 @@ class TestRosterUploadPage:
     ):
         client.force_login(self.manager(setting["org"]))
         upload = io.BytesIO(b"hello")
-        upload.name = "roster.xlsx"
+        upload.name = "roster.pdf"
 
         response = client.post(reverse("workforce:import_roster"), {"file": upload})
 
-        assert response.status_code == 200
-        assert "Choose a .csv file." in response.content.decode()
+        assert response.status_code == 400
+        assert "Choose a .csv or .xlsx file." in response.content.decode()
 
     def test_a_practitioner_may_not_open_the_upload_page(self, client, setting):
         practitioner = StaffProfileFactory(
