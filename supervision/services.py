@@ -257,6 +257,34 @@ def sync_supervision_status(
         last_pk = chunk[-1]["id"]
 
 
+def policy_changed(*, policy_id: int, as_of: date) -> int:
+    """Re-sync everyone a policy covers now or covered before the change: those
+    whose status row names it, those in its job role, and for the default policy
+    everyone in a role with no policy of its own. Returns rows changed."""
+    policy = SupervisionPolicy.objects.filter(pk=policy_id).first()
+    affected = set(
+        SupervisionStatus.objects.filter(policy_id=policy_id).values_list(
+            "person_id", flat=True
+        )
+    )
+    if policy is not None and policy.job_role_id is not None:
+        affected |= set(
+            StaffProfile.objects.filter(job_role_id=policy.job_role_id).values_list(
+                "pk", flat=True
+            )
+        )
+    if policy is not None and policy.is_default:
+        own = SupervisionPolicy.objects.filter(job_role__isnull=False).values(
+            "job_role_id"
+        )
+        affected |= set(
+            StaffProfile.objects.exclude(job_role_id__in=own).values_list(
+                "pk", flat=True
+            )
+        )
+    return sync_supervision_status(person_ids=affected, as_of=as_of)
+
+
 def _last_counted_sessions(
     people: list[_PersonFacts], *, policies: _Policies
 ) -> dict[int, date]:

@@ -1,6 +1,10 @@
 """Workforce records in the Wagtail admin, for platform admins."""
 
+from typing import Any
+
+from django.db import transaction
 from wagtail import hooks
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from workforce.models import (
@@ -11,6 +15,7 @@ from workforce.models import (
     StaffProfile,
     Team,
 )
+from workforce.signals import staff_changed
 
 
 class OrganisationViewSet(ModelViewSet):
@@ -66,8 +71,30 @@ class JobRoleViewSet(ModelViewSet):
     form_fields = ["name", "slug", "is_frontline", "is_manager"]
 
 
+class _StaffSaved:
+    """Save a person through the same path the roster takes: ``staff_changed`` in
+    the same transaction, so their training and supervision status rows (and
+    flags) are re-synced before the admin's next page."""
+
+    def save_instance(self) -> Any:
+        with transaction.atomic():
+            instance = super().save_instance()  # type: ignore[misc]
+            staff_changed.send(sender=StaffProfile, profile_ids=[instance.pk])
+        return instance
+
+
+class StaffCreateView(_StaffSaved, generic.CreateView):
+    pass
+
+
+class StaffEditView(_StaffSaved, generic.EditView):
+    pass
+
+
 class StaffProfileViewSet(ModelViewSet):
     model = StaffProfile
+    add_view_class = StaffCreateView
+    edit_view_class = StaffEditView
     icon = "user"
     menu_label = "Staff"
     list_display = [

@@ -60,3 +60,89 @@ class TestWorkforceAdmin:
 
         assert response.status_code == 302
         assert client.get(reverse("wagtailadmin_home")).status_code == 302
+
+
+class TestAdminEditsGoThroughTheServices:
+    def _form(self, person, **changes):
+        data = {
+            "user": person.user_id,
+            "organisation": person.organisation_id,
+            "team": person.team_id or "",
+            "job_role": person.job_role_id,
+            "started_in_role": person.started_in_role.isoformat(),
+            "qualified_on": "",
+            "fte": "1.0",
+            "supervisor": "",
+            "line_manager": "",
+            "left_on": "",
+            "long_term_absence_from": "",
+        }
+        data.update(changes)
+        return data
+
+    def test_editing_a_job_role_re_syncs_training_rows_in_the_same_request(
+        self, client, admin_user
+    ):
+        from learning.models import TrainingStatus
+        from tests.factories import JobRoleFactory
+        from tests.factories.learning import RequirementFactory
+
+        old_role, new_role = JobRoleFactory(), JobRoleFactory()
+        old_req = RequirementFactory(job_roles=[old_role])
+        new_req = RequirementFactory(job_roles=[new_role])
+        person = StaffProfileFactory(job_role=old_role)
+        from learning.services import sync_training_status
+        from workforce.dates import today
+
+        sync_training_status(person_ids=[person.pk], as_of=today())
+        assert set(
+            TrainingStatus.objects.filter(person=person).values_list(
+                "requirement_id", flat=True
+            )
+        ) == {old_req.pk}
+        client.force_login(admin_user)
+
+        response = client.post(
+            reverse("staff:edit", args=[person.pk]),
+            self._form(person, job_role=new_role.pk),
+        )
+
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert set(
+            TrainingStatus.objects.filter(person=person).values_list(
+                "requirement_id", flat=True
+            )
+        ) == {new_req.pk}
+
+    def test_editing_a_policy_re_syncs_the_people_it_covers(self, client, admin_user):
+        from supervision.models import SupervisionStatus
+        from supervision.services import sync_supervision_status
+        from tests.factories import JobRoleFactory
+        from tests.factories.supervision import (
+            PolicyStageFactory,
+            SupervisionPolicyFactory,
+        )
+        from workforce.dates import today
+
+        role = JobRoleFactory()
+        policy = SupervisionPolicyFactory(job_role=role, first_escalation_days=14)
+        PolicyStageFactory(policy=policy, interval_days=28)
+        person = StaffProfileFactory(job_role=role)
+        sync_supervision_status(person_ids=[person.pk], as_of=today())
+        before = SupervisionStatus.objects.get(person=person).escalate_on
+        client.force_login(admin_user)
+
+        response = client.post(
+            reverse("supervision_policies:edit", args=[policy.pk]),
+            {
+                "name": policy.name,
+                "job_role": role.pk,
+                "stages_follow": policy.stages_follow,
+                "due_soon_days": policy.due_soon_days,
+                "first_escalation_days": 21,
+            },
+        )
+
+        assert response.status_code == 302, response.content.decode()[:2000]
+        after = SupervisionStatus.objects.get(person=person).escalate_on
+        assert (after - before).days == 7
