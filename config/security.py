@@ -50,3 +50,28 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
         )
         return response
+
+
+class PrivateCacheMiddleware:
+    """Send ``Cache-Control: private, no-store`` to every signed-in person.
+
+    Pages, JSON and downloads for a signed-in person hold named or health data, so no
+    browser or shared cache may keep them. The check runs after the view, so an API
+    request signed in by token (Django REST framework sets ``request.user``) counts
+    too. Static files are answered by WhiteNoise before this runs and stay cacheable.
+    A view may opt out by setting ``response.cache_public = True``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if (signed_in or "Authorization" in request.headers) and not getattr(
+            response, "cache_public", False
+        ):
+            response.headers["Cache-Control"] = "private, no-store"
+            response.headers.pop("Expires", None)
+        return response

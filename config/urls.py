@@ -27,17 +27,11 @@ urlpatterns = [
 
 if settings.DEBUG:
     from django.urls import re_path
-    from django.views.static import serve
 
-    # Development only: uploaded images and documents. Training evidence is never
-    # served from here; it goes through its own scoped download view.
-    urlpatterns += [
-        re_path(
-            r"^media/(?!training-evidence/)(?P<path>.*)$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
-        )
-    ]
+    # Development only: Wagtail's images. The view normalises the path and serves
+    # only the folders in PUBLIC_MEDIA_FOLDERS; training evidence goes through its
+    # own scoped download view, in every mode.
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", home_views.public_media)]
 
 urlpatterns += [path("", include(wagtail_urls))]
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from home.forms import GovukDateField, ServiceForm
+from learning.evidence import extension_of, validate_evidence
 from learning.models import ExceptionReason, ModulePage, Requirement
 from learning.rules import ExceptionKind
 
@@ -71,10 +73,25 @@ class ExternalTrainingForm(ServiceForm):
     provider = forms.CharField(label="Delivered by", max_length=200)
     completed_on = GovukDateField(label="Date completed")
     evidence = forms.FileField(
-        label="Evidence (optional if you give a reference)", required=False
+        label="Evidence (optional if you give a reference)",
+        required=False,
     )
     evidence_reference = forms.CharField(
         label="Certificate number or reference",
         required=False,
         max_length=200,
     )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "evidence"
+        ].help_text = f"A PDF, PNG or JPEG, smaller than {settings.EVIDENCE_MAX_MB} MB."
+
+    def clean_evidence(self) -> object:
+        """Accept a PDF, PNG or JPEG (by its contents) under the size limit."""
+        evidence = self.cleaned_data.get("evidence")
+        if evidence:
+            validate_evidence(evidence)
+            evidence.name = f"evidence.{extension_of(evidence)}"
+        return evidence

@@ -29,6 +29,7 @@ from accounts.roles import Role, has_role
 from config import exports
 from home import listing
 from learning import papers, queries
+from learning.evidence import content_type_of, stored_extension
 from learning.forms import ExceptionForm, ExternalTrainingForm, FeedbackForm
 from learning.models import (
     Attempt,
@@ -710,10 +711,13 @@ def external_evidence(request: HttpRequest, pk: int) -> HttpResponseBase:
         ).exclude(evidence=""),
         pk=pk,
     )
+    name = record.evidence.name or ""
     response = FileResponse(
         record.evidence.open("rb"),
         as_attachment=True,
-        filename=(record.evidence.name or "evidence").rsplit("/", 1)[-1],
+        filename=f"evidence-{record.pk}.{stored_extension(name)}",
+        content_type=content_type_of(name),
     )
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

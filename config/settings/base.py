@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Wraps the views below it: no cache keeps what a signed-in person was sent.
+    "config.security.PrivateCacheMiddleware",
     "accounts.middleware.AbsoluteSessionLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -168,6 +170,11 @@ STATIC_ROOT: Path | None = BASE_DIR / "static_build"  # None in test settings
 STATICFILES_DIRS = [BASE_DIR / "assets" / "dist"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# The largest evidence file (PDF, PNG or JPEG) a person may upload, in megabytes.
+EVIDENCE_MAX_MB = env.int("EVIDENCE_MAX_MB", default=10)
+# Under DEBUG only, the media folders served directly (Wagtail's images); training
+# evidence is never among them: it is served by its scoped download view.
+PUBLIC_MEDIA_FOLDERS = ("images", "original_images")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

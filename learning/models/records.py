@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
 
+from learning.evidence import evidence_path, validate_evidence
 from learning.models.pages import ModulePage
 from learning.rules import ExceptionKind, Status, StatusDates
 from workforce.models import JobRole, Organisation, StaffProfile
@@ -113,7 +114,9 @@ class ExternalTraining(models.Model):
     title = models.CharField(max_length=200, help_text="The course's own name.")
     provider = models.CharField(max_length=200, help_text="Who delivered it.")
     completed_on = models.DateField()
-    evidence = models.FileField(upload_to="training-evidence/%Y/", blank=True)
+    evidence = models.FileField(
+        upload_to=evidence_path, blank=True, validators=[validate_evidence]
+    )
     evidence_reference = models.CharField(
         max_length=200,
         blank=True,
