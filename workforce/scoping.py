@@ -33,7 +33,7 @@ def own_profile(user: User | AnonymousUser) -> StaffProfile | None:
     if not hasattr(user, "_sustain_profile"):
         user._sustain_profile = (
             StaffProfile.objects.filter(user=user)
-            .select_related("organisation")
+            .select_related("organisation", "team", "job_role")
             .first()
         )
     return user._sustain_profile

@@ -1,13 +1,16 @@
 """Signing in and out, lockout, session limits and password reset."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.middleware import SIGNED_IN_AT
+from accounts.middleware import SIGNED_IN_AT, TOUCHED_AT
 from accounts.roles import Role
 from tests.factories import UserFactory
 
@@ -84,7 +87,32 @@ class TestLockout:
 class TestSessionLimits:
     def test_sessions_expire_after_thirty_idle_minutes_renewed_by_each_request(self):
         assert settings.SESSION_COOKIE_AGE == 30 * 60
-        assert settings.SESSION_SAVE_EVERY_REQUEST is True
+        assert settings.SESSION_TOUCH_SECONDS == 60
+
+    def test_a_request_renews_the_session_at_most_once_a_minute(self, client, person):
+        sign_in(client)
+        client.get(reverse("home:dashboard"))
+        ten_minutes_left = timezone.now() + timedelta(minutes=10)
+        Session.objects.update(expire_date=ten_minutes_left)
+
+        # Straight after the last touch: nothing changed, so nothing is written.
+        client.get(reverse("home:dashboard"))
+        assert Session.objects.get().expire_date == ten_minutes_left
+
+        # A minute after it, the next request renews the 30 minutes from now.
+        session = client.session
+        session[TOUCHED_AT] = time.time() - 61
+        session.save()
+        Session.objects.update(expire_date=ten_minutes_left)
+        client.get(reverse("home:dashboard"))
+        renewed = Session.objects.get().expire_date
+        assert renewed > timezone.now() + timedelta(minutes=29)
+
+    def test_an_idle_session_ends(self, client, person):
+        sign_in(client)
+        Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+
+        assert client.get(reverse("home:dashboard")).status_code == 302
 
     def test_a_session_older_than_twelve_hours_is_ended_however_active(
         self, client, person
