@@ -147,6 +147,7 @@ def _desired_rows(
             requirement.pk,
             requirement.module_id,
             requirement.minimum_version,
+            requirement.version_required_from,
             requirement.effective_from,
             requirement.initial_due_days,
             requirement.renewal_months,
@@ -168,6 +169,7 @@ def _desired_rows(
             requirement_id,
             module_id,
             minimum_version,
+            version_required_from,
             effective_from,
             initial_due_days,
             renewal_months,
@@ -185,12 +187,17 @@ def _desired_rows(
             kind, until = exceptions.get(key, ("", None))
             if absent and not kind:
                 kind = ExceptionKind.LONG_TERM_ABSENCE
+            first_due = first_due_on(
+                started_in_role=started,
+                effective_from=effective_from,
+                initial_due_days=initial_due_days,
+            )
+            if last is None and version_required_from is not None:
+                # A material change: earlier completions stop counting, with a
+                # grace period before anyone is overdue.
+                first_due = max(first_due, version_required_from)
             dates = status_dates(
-                first_due=first_due_on(
-                    started_in_role=started,
-                    effective_from=effective_from,
-                    initial_due_days=initial_due_days,
-                ),
+                first_due=first_due,
                 last_completed_on=last,
                 renewal_months=renewal_months,
                 due_soon_days=due_soon_days,

@@ -168,3 +168,12 @@ def register_review_report() -> MenuItem:
         icon_name="date",
         order=1320,
     )
+
+
+@hooks.register("register_log_actions")
+def register_material_change_log(actions: Any) -> None:
+    from learning.material import LOG_ACTION
+
+    actions.register_action(
+        LOG_ACTION, "Require version", "Required a new version of the module"
+    )

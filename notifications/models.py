@@ -41,6 +41,7 @@ class NotificationKind(models.TextChoices):
     )
     WEEKLY_DIGEST = "weekly_digest", "Weekly summary"
     TRAINING_COMPLETED = "training_completed", "Training completed"
+    TRAINING_CHANGED = "training_changed", "Training changed: renew it"
     SESSION_READY = "session_ready", "Supervision record ready"
     INVITATION = "invitation", "Invitation to set a password"
 

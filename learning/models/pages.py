@@ -54,6 +54,18 @@ class ModulePageForm(WagtailAdminPageForm):
         "this version. Publishing raises the content version by one.",
     )
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if (
+            cleaned.get("material_change")
+            and not (cleaned.get("what_changed") or "").strip()
+        ):
+            self.add_error(
+                "what_changed",
+                "Say what changed: learners who must redo the module will see it.",
+            )
+        return cleaned
+
     def save(self, commit: bool = True) -> ModulePage:
         page: ModulePage = super().save(commit=False)
         # Count from the live version, so saving several drafts raises it only once.
@@ -152,6 +164,11 @@ class ModulePage(Page):
     references = models.TextField(
         blank=True, help_text="The reference list: one source per line."
     )
+    what_changed = models.TextField(
+        blank=True,
+        help_text="For a material change: what changed and why, in a few sentences. "
+        "Learners see it on the module page and in the email telling them.",
+    )
     # Set by ``load_training_content``: a module whose source file is unchanged is
     # left alone, so reloading never makes a new revision or undoes an editor's work.
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -169,6 +186,7 @@ class ModulePage(Page):
                 FieldPanel("audience"),
                 FieldPanel("estimated_minutes"),
                 FieldPanel("content_version", read_only=True),
+                FieldPanel("what_changed"),
             ],
             heading="About the module",
         ),

@@ -53,6 +53,12 @@ class Requirement(models.Model):
         default=1,
         help_text="Only completions of this content version or later count.",
     )
+    version_required_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Set when a material change raises the minimum version: people "
+        "whose completions are of an earlier version are due by this date.",
+    )
 
     class Meta:
         ordering = ["module__title"]

@@ -99,6 +99,7 @@ class TestPublishingAMaterialChange:
         )
         if material:
             data["material_change"] = "on"
+            data["what_changed"] = "The guidance on return interviews changed."
         else:
             data.pop("material_change", None)
         data["action-publish"] = "action-publish"
@@ -115,3 +116,23 @@ class TestPublishingAMaterialChange:
         assert self.publish(client, page, material=True).content_version == 3
         assert self.publish(client, page, material=False).content_version == 3
         assert page.live_revision.as_object().content_version == 3
+
+
+def test_a_material_change_needs_a_what_changed_note(client):
+    page = make_module(content_version=2)
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+    data = querydict_from_html(
+        client.get(url).content.decode(), form_id="page-edit-form"
+    ).copy()
+    data.update(
+        nested_form_data({"body": streamfield([]), "knowledge_check": streamfield([])})
+    )
+    data["material_change"] = "on"
+    data["what_changed"] = ""
+    data["action-publish"] = "action-publish"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Say what changed" in response.content.decode()
+    page.refresh_from_db()
+    assert page.content_version == 2
