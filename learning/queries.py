@@ -158,16 +158,22 @@ def team_matrix(
         people_qs = people_qs.filter(team_id=team_id)
     if job_role_id:
         people_qs = people_qs.filter(job_role_id=job_role_id)
-    statuses = (
-        TrainingStatus.objects.filter(person__in=people_qs.values("pk"))
-        .select_related("requirement__module")
-        .order_by("requirement__module__title", "requirement_id")
-    )
+    statuses = TrainingStatus.objects.filter(
+        person__in=people_qs.values("pk")
+    ).order_by()
+    # The requirements and their modules once per matrix, shared by every row: a
+    # Wagtail page per status row (select_related) was most of the time and memory
+    # of a big matrix or export.
+    requirements = {
+        r.pk: r
+        for r in Requirement.objects.filter(
+            pk__in=statuses.values("requirement_id")
+        ).select_related("module")
+    }
     by_person: dict[int, dict[int, StatusCell]] = defaultdict(dict)
-    requirements: dict[int, Requirement] = {}
-    for row in statuses:
+    for row in statuses.iterator(chunk_size=5000):
+        row.requirement = requirements[row.requirement_id]
         by_person[row.person_id][row.requirement_id] = cell_for(row, as_of=as_of)
-        requirements.setdefault(row.requirement_id, row.requirement)
     ordered = sorted(requirements.values(), key=lambda r: (r.module.title, r.pk))
     rows = []
     for person in people_qs:
