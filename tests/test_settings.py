@@ -49,3 +49,60 @@ class TestProductionSettings:
 
         assert result.returncode != 0
         assert "SECRET_KEY" in result.stderr
+
+    def test_each_required_address_setting_stops_start_up_with_its_name(self):
+        for name in ("SITE_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"):
+            missing = production_env()
+            del missing[name]
+            empty = production_env(**{name: ""})
+
+            for env in (missing, empty):
+                result = run_manage("check", env=env)
+
+                assert result.returncode != 0, name
+                assert "ImproperlyConfigured" in result.stderr, name
+                assert f"Set the {name} environment variable" in result.stderr
+
+    def test_a_plain_http_site_url_stops_start_up(self):
+        result = run_manage(
+            "check", env=production_env(SITE_URL="http://sustain.example.org")
+        )
+
+        assert result.returncode != 0
+        assert "https://" in result.stderr and "SITE_URL" in result.stderr
+
+
+def dev_setting(name: str, **env: str) -> str:
+    """Print one setting as the dev settings (make run's) compute it."""
+    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from config.settings import dev; print(dev.{name})",
+        ],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+class TestDevSettings:
+    def test_site_url_follows_the_port_make_run_serves_on(self):
+        assert dev_setting("SITE_URL", PORT="8101") == "http://127.0.0.1:8101"
+        assert dev_setting("SITE_URL") == "http://127.0.0.1:8000"
+
+    def test_an_explicit_site_url_wins(self):
+        assert (
+            dev_setting("SITE_URL", PORT="8101", SITE_URL="https://demo.example")
+            == "https://demo.example"
+        )
+
+    def test_the_demo_answers_on_loopback_names(self):
+        hosts = dev_setting("ALLOWED_HOSTS")
+
+        assert "127.0.0.1" in hosts and "localhost" in hosts

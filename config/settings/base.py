@@ -18,9 +18,11 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 # --- Core ---------------------------------------------------------------------------
 SECRET_KEY = env("SECRET_KEY")
 DEBUG = env.bool("DEBUG", default=False)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# No defaults: a deploy that forgot one would send every email link to localhost, so
+# a missing one stops start-up with its name. dev.py and test.py set their own first.
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS")
+SITE_URL = env("SITE_URL")
 
 INSTALLED_APPS = [
     # Sustain, in dependency order: workforce reads no other domain app.
@@ -168,7 +170,9 @@ FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static files and media ---------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT: Path | None = BASE_DIR / "static_build"  # None in test settings
+STATIC_ROOT: Path | None = Path(  # None in dev and test settings
+    env("STATIC_ROOT", default=str(BASE_DIR / "static_build"))
+)
 STATICFILES_DIRS = [BASE_DIR / "assets" / "dist"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -188,6 +192,8 @@ STORAGES = {
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"
 )
+# With the file-based backend, one file per email lands here.
+EMAIL_FILE_PATH = Path(env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "emails")))
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
@@ -257,6 +263,8 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -------------------------------------------------------------------------
 CELERY_BROKER_URL = env("REDIS_URL", default="")
 CELERY_RESULT_BACKEND = None
+# Beat publishes and workers read this queue; two deployments may share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -295,7 +303,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Send due notifications from the outbox every minute (rows are leased: no repeats).
     "deliver-notifications": {
         "task": "notifications.tasks.deliver_pending_task",
-        "schedule": 60.0,
+        "schedule": env.float("NOTIFICATION_RELAY_SECONDS", default=60.0),
     },
     # Sweep training and supervision status at 05:30: flags, reminders, escalations
     # and Monday's digests (the day's SweepRun makes a second tick do nothing).

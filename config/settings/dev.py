@@ -14,12 +14,15 @@ os.environ.setdefault(
     "FIELD_ENCRYPTION_KEYS",
     "c3VzdGFpbi1kZW1vLW9ubHktbm90LWEtc2VjcmV0LWs=",
 )
+# The demo serves on PORT (make run's), so every link it writes points there too.
+os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+os.environ.setdefault("CSRF_TRUSTED_ORIGINS", "")
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import STORAGES, env
 
 DEBUG = env.bool("DEBUG", default=True)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )

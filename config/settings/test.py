@@ -9,6 +9,9 @@ os.environ.setdefault("DATABASE_URL", "sqlite:///test.sqlite3")
 os.environ.setdefault(
     "FIELD_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWZlcm5ldC1rZXktbm90LXNlY3JldCE="
 )
+os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
+os.environ.setdefault("ALLOWED_HOSTS", "*")
+os.environ.setdefault("CSRF_TRUSTED_ORIGINS", "")
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import STORAGES
