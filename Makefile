@@ -14,7 +14,7 @@ PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --stri
   --no-emit-index-url --no-emit-find-links
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock lock-upgrade run test lint typecheck format check-migrations migrate seed worker beat scheduler bench clean
+.PHONY: help install lock lock-upgrade run reset-demo test lint typecheck format check-migrations migrate seed worker beat scheduler bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,15 +56,26 @@ migrate: install ## Apply database migrations (SQLite unless DATABASE_URL is set
 	$(PY) manage.py migrate --no-input -v0
 
 seed: migrate ## Load the demo county (safe to repeat)
-	$(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+
+# make run writes its emails to files instead of printing them: the first start sends
+# about 200 (reminders and digests for the whole demo county).
+DEMO_MAIL := var/emails
+DEMO_ENV := EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=$(DEMO_MAIL)
+BANNER = printf '\n== Sustain is running on http://127.0.0.1:$(PORT)/  (Ctrl+C stops it; make reset-demo starts afresh)\n== Demo logins (password sustain-demo): practitioner, supervisor, manager, commissioner, editor, admin\n== Emails: %s written to $(DEMO_MAIL)/ (one file per batch), not sent.\n\n' "$$(cat $(DEMO_MAIL)/*.log 2>/dev/null | grep -c '^Message-ID:')"
 
 run: seed ## Install, migrate, seed and serve the demo with its scheduler on http://127.0.0.1:$(PORT)
-	@echo "Catching up today's scheduled jobs (sweep, reminders); emails print here, not sent."
-	$(PY) manage.py run_scheduler --once
+	@mkdir -p $(DEMO_MAIL)
+	@echo "Catching up today's scheduled jobs (sweep, reminders): a minute or two on first start."
+	$(DEMO_ENV) $(PY) manage.py run_scheduler --once
+	@$(BANNER)
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py run_scheduler & \
-	  (sleep 5; printf '\n== Sustain is running on http://127.0.0.1:$(PORT)/  (Ctrl+C stops it)\n== Demo logins (password sustain-demo): practitioner, supervisor, manager, commissioner, editor, admin\n== Scheduled jobs run in-process (manage.py run_scheduler): no Redis needed.\n\n') & \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	  $(DEMO_ENV) $(PY) manage.py run_scheduler & \
+	  (sleep 5; $(BANNER)) & \
+	  $(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+reset-demo: ## Delete the demo database and its emails; the next make run starts afresh
+	rm -rf db.sqlite3 db.sqlite3-wal db.sqlite3-shm $(DEMO_MAIL)
 
 test: $(STAMPS)/test assets/dist/css/main.css ## Install test dependencies and run the whole suite
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -96,4 +107,4 @@ bench: $(STAMPS)/test ## Build a county, run the benchmarks, write bench/results
 	$(PY) bench/run.py
 
 clean: ## Remove the virtualenv, node_modules, built assets and the demo database
-	rm -rf $(VENV) node_modules assets/dist static_build db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf $(VENV) node_modules assets/dist static_build var db.sqlite3 db.sqlite3-wal db.sqlite3-shm

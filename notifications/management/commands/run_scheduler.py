@@ -7,14 +7,18 @@ runs each job once to catch up; after that each runs when its schedule says.
 Production runs Celery beat and workers instead (see the README).
 """
 
+import contextlib
 import logging
+import os
 import signal
-import time
+import sys
+import threading
 from datetime import datetime
 from types import FrameType
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
 from django.utils import timezone
 
 from config.celery import app
@@ -41,22 +45,35 @@ class Command(BaseCommand):
         schedule = {
             name: app.conf.beat_schedule[name] for name in settings.CELERY_BEAT_SCHEDULE
         }
-        self.stopping = False
-        signal.signal(signal.SIGTERM, self._stop)
+        # SIGTERM (make run's Ctrl+C, a service stop) ends the wait at once; a job
+        # cut short is safe, as every job is idempotent and runs in transactions.
+        self.stopping = threading.Event()
+        self.in_job = False
+        previous = {
+            signum: signal.signal(signum, self._stop)
+            for signum in (signal.SIGTERM, signal.SIGINT)
+        }
         last_run: dict[str, datetime] = {}
-        for name, entry in schedule.items():
-            self._run(name, entry)
-            last_run[name] = timezone.now()
+        try:
+            for name, entry in schedule.items():
+                if self.stopping.is_set():
+                    self._exit_now()
+                self._run(name, entry)
+                last_run[name] = timezone.now()
+        finally:
+            if once:  # called in-process (tests, call_command): put them back
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
         if once:
             return
         self.stdout.write(f"Scheduler running {len(schedule)} job(s) in-process.")
-        while not self.stopping:
-            time.sleep(tick)
+        while not self.stopping.wait(tick):
             for name, entry in schedule.items():
                 due, _next = self._schedule(entry).is_due(last_run[name])
-                if due:
+                if due and not self.stopping.is_set():
                     self._run(name, entry)
                     last_run[name] = timezone.now()
+        self._exit_now()
 
     def _schedule(self, entry: dict):  # type: ignore[no-untyped-def,type-arg]
         from celery.schedules import maybe_schedule
@@ -65,11 +82,31 @@ class Command(BaseCommand):
 
     def _run(self, name: str, entry: dict) -> None:  # type: ignore[type-arg]
         task = app.tasks[entry["task"]]
-        result = task.apply(args=entry.get("args", ()), kwargs=entry.get("kwargs", {}))
+        self.in_job = True
+        try:
+            result = task.apply(
+                args=entry.get("args", ()), kwargs=entry.get("kwargs", {})
+            )
+        finally:
+            self.in_job = False
         if result.failed():
             logger.error("scheduled job %s failed: %r", name, result.result)
         else:
             logger.info("scheduled job %s done: %r", name, result.result)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
-        self.stopping = True
+        self.stopping.set()
+        if self.in_job:
+            # Stop now rather than after the job: it runs again on the next start.
+            self._exit_now()
+
+    def _exit_now(self) -> None:
+        """Leave at once. The interpreter's own shutdown (collecting every object
+        Django, Wagtail and Celery loaded) took seconds and could crash in an
+        extension module; an open transaction is rolled back by the database."""
+        logger.info("scheduler stopped")
+        with contextlib.suppress(Exception):
+            connections.close_all()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
