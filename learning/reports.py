@@ -205,3 +205,55 @@ __all__ = [
     "ReviewDueReportView",
     "has_report_access",
 ]
+
+
+def item_statistics_view(request: Any, module_id: int) -> Any:
+    """Per-question statistics for one module; ``?format=csv`` downloads them."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404, render
+
+    from config.exports import Sheet, csv_response, download_stem
+    from learning.item_stats import item_statistics, option_summary
+
+    if not has_report_access(request.user):
+        raise PermissionDenied
+    module = get_object_or_404(ModulePage, pk=module_id)
+    attempts = Attempt.objects.filter(module=module).only(
+        "paper", "answers", "missed_question_ids", "score_percent"
+    )
+    items = item_statistics(module.questions(), attempts.iterator())
+    if request.GET.get("format") == "csv":
+        sheet = Sheet(
+            title="Item statistics",
+            headers=[
+                "Question",
+                "Attempts",
+                "Facility (%)",
+                "Discrimination",
+                "Flag",
+                "Options chosen",
+            ],
+            rows=(
+                [
+                    item.question.text,
+                    item.attempts,
+                    item.facility if item.facility is not None else NO_DATA,
+                    item.discrimination if item.discrimination is not None else NO_DATA,
+                    item.flag,
+                    option_summary(item),
+                ]
+                for item in items
+            ),
+        )
+        return csv_response(
+            sheet, filename=f"{download_stem('item-statistics', module.slug)}.csv"
+        )
+    return render(
+        request,
+        "learning/admin/item_statistics.html",
+        {
+            "module": module,
+            "items": [(item, option_summary(item)) for item in items],
+            "no_data": NO_DATA,
+        },
+    )

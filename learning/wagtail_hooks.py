@@ -13,6 +13,7 @@ from learning.reports import (
     ModuleStatisticsReportView,
     ReviewDueReportView,
     has_report_access,
+    item_statistics_view,
 )
 
 
@@ -117,6 +118,7 @@ report_urls = (
             name="statistics_results",
         ),
         path("reviews/", ReviewDueReportView.as_view(), name="reviews"),
+        path("items/<int:module_id>/", item_statistics_view, name="item_statistics"),
         path(
             "reviews/results/",
             ReviewDueReportView.as_view(results_only=True),
