@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 
@@ -9,6 +11,8 @@ from home.forms import GovukDateField, ServiceForm
 from learning.evidence import extension_of, validate_evidence
 from learning.models import ExceptionReason, ModulePage, Requirement
 from learning.rules import ExceptionKind
+from learning.services import extension_limit
+from workforce.dates import today
 
 
 class FeedbackForm(forms.Form):
@@ -53,8 +57,9 @@ class ExceptionForm(ServiceForm):
         "the day it ends, if known.",
     )
     note = forms.CharField(
-        label="Note (optional)",
+        label="Note (needed if the reason is Other)",
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -62,6 +67,28 @@ class ExceptionForm(ServiceForm):
         super().__init__(*args, **kwargs)
         if requirements is not None:
             self.fields["requirement"].queryset = requirements  # type: ignore[attr-defined]
+        latest = extension_limit(today())
+        self.fields[
+            "until"
+        ].help_text += (
+            f" An extension can run to {latest.day} {latest:%B %Y} at the latest."
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("reason") == ExceptionReason.OTHER
+            and not data.get("note", "").strip()
+        ):
+            self.add_error("note", "Say in the note what the other reason is")
+        until = data.get("until")
+        latest = extension_limit(today())
+        if data.get("kind") == ExceptionKind.EXTENSION and until and until > latest:
+            self.add_error(
+                "until",
+                f"An extension can run to {latest.day} {latest:%B %Y} at the latest",
+            )
+        return data
 
 
 class ExternalTrainingForm(ServiceForm):

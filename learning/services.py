@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -21,6 +22,7 @@ from learning.events import completion_recorded, training_status_synced
 from learning.models import (
     Attempt,
     Completion,
+    ExceptionReason,
     ExternalTraining,
     Feedback,
     ModulePage,
@@ -33,6 +35,7 @@ from learning.models import (
 from learning.models.pages import Question
 from learning.papers import Paper, mark_paper, whole_bank
 from learning.rules import ExceptionKind, first_due_on, status_dates
+from workforce.dates import add_months
 from workforce.models import StaffProfile
 
 if TYPE_CHECKING:
@@ -584,6 +587,11 @@ def give_feedback(*, completion: Completion, rating: int, comment: str) -> Feedb
 
 
 @transaction.atomic
+def extension_limit(as_of: date) -> date:
+    """The latest date an extension recorded on ``as_of`` may run to."""
+    return add_months(as_of, settings.TRAINING_EXTENSION_MAX_MONTHS)
+
+
 def record_exception(
     *,
     person: StaffProfile,
@@ -607,9 +615,17 @@ def record_exception(
         raise InvalidException("This requirement does not apply to this person.")
     if until is not None and until <= as_of:
         raise InvalidException("The date must be in the future.")
+    if reason == ExceptionReason.OTHER and not note.strip():
+        raise InvalidException("Say in the note what the other reason is.")
     if kind == ExceptionKind.EXTENSION:
         if until is None:
             raise InvalidException("Enter the date the extension runs to.")
+        latest = extension_limit(as_of)
+        if until > latest:
+            raise InvalidException(
+                f"An extension can run to {latest.day} {latest:%B %Y} at the latest "
+                f"({settings.TRAINING_EXTENSION_MAX_MONTHS} months from today)."
+            )
         current = row.deadline
         if current is None:
             raise InvalidException("This training never expires: there is no deadline.")

@@ -181,6 +181,8 @@ EVIDENCE_MAX_MB = env.int("EVIDENCE_MAX_MB", default=10)
 # Under DEBUG only, the media folders served directly (Wagtail's images); training
 # evidence is never among them: it is served by its scoped download view.
 PUBLIC_MEDIA_FOLDERS = ("images", "original_images")
+# The furthest a manager may extend a training deadline, in months from today.
+TRAINING_EXTENSION_MAX_MONTHS = env.int("TRAINING_EXTENSION_MAX_MONTHS", default=6)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

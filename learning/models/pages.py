@@ -66,6 +66,40 @@ class ModulePageForm(WagtailAdminPageForm):
             )
         return cleaned
 
+    # Plain words beside each field, so an editor never meets a database constraint
+    # ("module_pass_mark_1_to_100") or Django's generic number messages.
+    def clean_pass_mark_percent(self) -> int:
+        value = self.cleaned_data.get("pass_mark_percent")
+        if value is None or not 1 <= value <= 100:
+            raise forms.ValidationError(
+                "Enter a pass mark between 1 and 100 (per cent of questions right)."
+            )
+        return value
+
+    def clean_questions_shown(self) -> int:
+        value = self.cleaned_data.get("questions_shown")
+        if value is None or not 0 <= value <= 200:
+            raise forms.ValidationError(
+                "Enter how many questions each attempt shows, from 0 (all) to 200."
+            )
+        return value
+
+    def clean_retake_wait_hours(self) -> int:
+        value = self.cleaned_data.get("retake_wait_hours")
+        if value is None or not 0 <= value <= 24 * 365:
+            raise forms.ValidationError(
+                "Enter the hours before a retake, from 0 to 8760 (a year)."
+            )
+        return value
+
+    def clean_estimated_minutes(self) -> int:
+        value = self.cleaned_data.get("estimated_minutes")
+        if value is None or not 1 <= value <= 24 * 60:
+            raise forms.ValidationError(
+                "Enter how long the module takes, from 1 to 1440 minutes."
+            )
+        return value
+
     def save(self, commit: bool = True) -> ModulePage:
         page: ModulePage = super().save(commit=False)
         # Count from the live version, so saving several drafts raises it only once.

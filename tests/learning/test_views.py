@@ -437,6 +437,81 @@ class TestManagerActions:
         assert "after the current deadline" in response.content.decode()
         assert not TrainingException.objects.exists()
 
+    @pytest.mark.parametrize(
+        ("data", "field_message"),
+        [
+            (
+                {"kind": "extension", "reason": "other", "until_months": 2},
+                "Say in the note what the other reason is",
+            ),
+            (
+                {"kind": "extension", "reason": "sickness", "until_months": 7},
+                "at the latest",
+            ),
+            (
+                {"kind": "extension", "reason": "sickness", "until_years": 73},
+                "at the latest",
+            ),
+        ],
+    )
+    def test_other_needs_a_note_and_an_extension_is_capped_at_six_months(
+        self, client, manager, learner, requirement, as_of, data, field_message
+    ):
+        sync_training_status(as_of=as_of)
+        client.force_login(manager.user)
+        until = add_months(
+            as_of, data.pop("until_months", 0) + 12 * data.pop("until_years", 0)
+        )
+        response = client.post(
+            reverse("learning:new_exception", args=[learner.pk]),
+            {"requirement": requirement.pk, "until": until.isoformat(), **data},
+        )
+        page = response.content.decode()
+        assert response.status_code == 400
+        assert field_message in page
+        assert "govuk-error-message" in page
+        assert not TrainingException.objects.exists()
+
+    def test_the_service_refuses_the_same_inputs_whatever_calls_it(
+        self, manager, learner, requirement, as_of
+    ):
+        from learning.services import InvalidException, record_exception
+
+        sync_training_status(as_of=as_of)
+        common = {
+            "person": learner,
+            "requirement": requirement,
+            "kind": "extension",
+            "recorded_by": manager.user,
+            "as_of": as_of,
+        }
+        with pytest.raises(InvalidException, match="other reason"):
+            record_exception(
+                reason="other", until=add_months(as_of, 1), note=" ", **common
+            )
+        with pytest.raises(InvalidException, match="at the latest"):
+            record_exception(
+                reason="sickness", until=date(2099, 1, 1), note="", **common
+            )
+
+    def test_the_module_form_gives_editors_plain_words_not_constraint_names(
+        self, requirement
+    ):
+        from django.core.exceptions import ValidationError
+
+        from learning.models import ModulePage
+
+        form_class = ModulePage.get_edit_handler().get_form_class()
+        form = form_class(instance=requirement.module)
+        for bad in (0, 101, None):
+            form.cleaned_data = {"pass_mark_percent": bad}
+            with pytest.raises(ValidationError) as refusal:
+                form.clean_pass_mark_percent()
+            assert "between 1 and 100" in str(refusal.value)
+            assert "module_pass_mark_1_to_100" not in str(refusal.value)
+        form.cleaned_data = {"pass_mark_percent": 80}
+        assert form.clean_pass_mark_percent() == 80
+
     def test_a_supervisor_cannot_record_exceptions(self, client, supervisor, learner):
         client.force_login(supervisor.user)
         response = client.get(reverse("learning:new_exception", args=[learner.pk]))
