@@ -35,6 +35,7 @@ from learning.models import (
 from learning.models.pages import Question
 from learning.papers import Paper, mark_paper, whole_bank
 from learning.rules import ExceptionKind, first_due_on, status_dates
+from workforce.audit import record_audit
 from workforce.dates import add_months
 from workforce.models import StaffProfile
 
@@ -606,6 +607,8 @@ def record_exception(
     """Record an extension, exemption or long-term absence, and update the status."""
     if kind not in ExceptionKind.values:
         raise InvalidException("Choose the kind of exception.")
+    if person.user_id == recorded_by.pk:
+        raise InvalidException("You cannot record an exception for yourself.")
     row = (
         TrainingStatus.objects.select_for_update()
         .filter(person=person, requirement=requirement)
@@ -643,6 +646,13 @@ def record_exception(
         note=note,
         recorded_by=recorded_by,
     )
+    record_audit(
+        actor=recorded_by,
+        action="sustain.exception.record",
+        instance=exception,
+        summary=f"{exception.get_kind_display()} for person {person.pk}",
+        data={"person_id": person.pk, "requirement_id": requirement.pk},
+    )
     sync_training_status(person_ids=[person.pk], as_of=as_of)
     return exception
 
@@ -665,7 +675,7 @@ def record_external_training(
         raise InvalidExternalTraining("The date completed cannot be in the future.")
     if not evidence and not evidence_reference.strip():
         raise InvalidExternalTraining("Attach evidence or enter a reference.")
-    return ExternalTraining.objects.create(
+    record = ExternalTraining.objects.create(
         person=person,
         module=module,
         title=title,
@@ -675,6 +685,14 @@ def record_external_training(
         evidence_reference=evidence_reference.strip(),
         recorded_by=recorded_by,
     )
+    record_audit(
+        actor=recorded_by,
+        action="sustain.external_training.record",
+        instance=record,
+        summary=f"External training for person {person.pk}",
+        data={"person_id": person.pk, "module_id": module.pk},
+    )
+    return record
 
 
 @transaction.atomic
@@ -685,9 +703,18 @@ def approve_external_training(
     record = ExternalTraining.objects.select_for_update().get(pk=record.pk)
     if record.approved_at is not None:
         return Completion.objects.get(external=record)
+    if record.person.user_id == approved_by.pk:
+        raise InvalidExternalTraining("You cannot approve your own external training.")
     record.approved_by = approved_by
     record.approved_at = timezone.now()
     record.save(update_fields=["approved_by", "approved_at"])
+    record_audit(
+        actor=approved_by,
+        action="sustain.external_training.approve",
+        instance=record,
+        summary=f"External training approved for person {record.person_id}",
+        data={"person_id": record.person_id},
+    )
     module = record.module
     same_day = completion_on(
         person=record.person, module=module, day=record.completed_on

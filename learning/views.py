@@ -693,8 +693,14 @@ def approve_external(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         ),
         pk=pk,
     )
-    approve_external_training(record=record, approved_by=request.user, as_of=today())
-    messages.success(request, "Approved: it now counts as a completion.")
+    try:
+        approve_external_training(
+            record=record, approved_by=request.user, as_of=today()
+        )
+    except LearningError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Approved: it now counts as a completion.")
     return redirect("learning:person_training", person_id=record.person_id)
 
 

@@ -152,3 +152,12 @@ class WorkforceViewSetGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_workforce_viewsets() -> WorkforceViewSetGroup:
     return WorkforceViewSetGroup()
+
+
+@hooks.register("register_log_actions")
+def register_audit_actions(actions: Any) -> None:
+    """Name the audit trail's actions, so Wagtail's history can show them."""
+    from workforce.audit import ACTIONS
+
+    for action, label, message in ACTIONS:
+        actions.register_action(action, label, message)
