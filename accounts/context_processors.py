@@ -1,5 +1,6 @@
 """Template context: the signed-in user's roles, for navigation."""
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.roles import Role, roles_of
@@ -16,4 +17,7 @@ def roles(request: HttpRequest) -> dict[str, object]:
         "is_commissioner": Role.COMMISSIONER in user_roles,
         "is_content_editor": Role.CONTENT_EDITOR in user_roles,
         "is_platform_admin": Role.PLATFORM_ADMIN in user_roles,
+        # The demo notice: a privileged person signed in without a second factor.
+        "two_factor_off": not settings.TWO_FACTOR_REQUIRED
+        and bool(user_roles - {Role.PRACTITIONER}),
     }

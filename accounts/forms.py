@@ -32,3 +32,38 @@ class InvitedPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Iterator[User]:
         return iter(User.objects.filter(email__iexact=email, is_active=True))
+
+
+class TwoFactorCodeForm(forms.Form):
+    """One code: six digits from the authenticator app, or a backup code."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        help_text=(
+            "Enter the 6-digit code your authenticator app shows, "
+            "or one of your backup codes."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+        error_messages={"required": "Enter the code from your authenticator app"},
+    )
+
+
+class EnrolCodeForm(TwoFactorCodeForm):
+    """The first code from a newly added authenticator app (no backup codes yet)."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=20,
+        help_text="The 6-digit code the app shows for Sustain.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
+        ),
+        error_messages={"required": "Enter the 6-digit code from your app"},
+    )

@@ -11,8 +11,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from accounts.models import User
 
 SIGNED_IN_AT = "sustain_signed_in_at"
 TOUCHED_AT = "sustain_touched_at"
@@ -39,3 +43,71 @@ class AbsoluteSessionLimitMiddleware:
             if now - touched_at >= settings.SESSION_TOUCH_SECONDS:
                 request.session[TOUCHED_AT] = now
         return self.get_response(request)
+
+
+# Pages a signed-in person may open before their second factor is verified.
+OPEN_BEFORE_SECOND_FACTOR = frozenset(
+    {
+        "accounts:two_factor_verify",
+        "accounts:two_factor_setup",
+        "accounts:logout",
+        "accounts:login",
+        "health",
+        "favicon",
+    }
+)
+
+
+class TwoFactorMiddleware:
+    """Stop people who need a second factor at the code page until they give one.
+
+    Runs after django-otp's ``OTPMiddleware`` (which adds ``user.is_verified``). It
+    covers every page, the Wagtail admin included. It also answers a signed-in
+    person without admin rights at ``/admin/`` with a styled "no access" page rather
+    than Wagtail's sign-in form.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[object, ...],
+        view_kwargs: dict[str, object],
+    ) -> HttpResponse | None:
+        from accounts import two_factor
+
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        match = request.resolver_match
+        name = match.view_name if match else ""
+        if name in OPEN_BEFORE_SECOND_FACTOR:
+            return None
+        assert isinstance(user, User)
+        if not user.is_verified() and (  # type: ignore[attr-defined]
+            two_factor.must_enrol(user) or two_factor.is_enrolled(request)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": "Verify your second factor before using the API."},
+                    status=403,
+                )
+            page = (
+                "accounts:two_factor_verify"
+                if two_factor.is_enrolled(request)
+                else "accounts:two_factor_setup"
+            )
+            return redirect(
+                f"{reverse(page)}?{urlencode({'next': request.get_full_path()})}"
+            )
+        if request.path.startswith(reverse("wagtailadmin_home")) and not user.has_perm(
+            "wagtailadmin.access_admin"
+        ):
+            return render(request, "403.html", {"admin_denied": True}, status=403)
+        return None

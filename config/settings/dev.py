@@ -35,4 +35,6 @@ STORAGES = {
 CELERY_TASK_ALWAYS_EAGER = not env("REDIS_URL", default="")
 # Static files come from the finders (assets/dist); nothing is collected here.
 STATIC_ROOT = None
+# The demo's published accounts sign in without a second factor; each page says so.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
 WHITENOISE_USE_FINDERS = True

@@ -30,3 +30,6 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 # Static files come from the finders (assets/dist); nothing is collected here.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Off for the suite at large (most tests sign people in directly); the two-factor
+# tests switch it on.
+TWO_FACTOR_REQUIRED = False
