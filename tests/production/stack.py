@@ -128,6 +128,9 @@ class ProductionStack:
                 "REDIS_URL": self.redis_url,
                 # A queue of its own, so nothing else on this Redis reaches the worker.
                 "CELERY_QUEUE": f"prodcheck-{os.getpid()}",
+                # The seeded demo accounts sign in with a password only, as the demo
+                # does; two-factor has its own tests (tests/accounts).
+                "TWO_FACTOR_REQUIRED": "false",
                 "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
                 "EMAIL_FILE_PATH": str(self.email_dir),
                 "DEFAULT_FROM_EMAIL": f"Sustain <no-reply@{SITE_HOST}>",
