@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from wagtail.log_actions import log
 
 from learning.models import Completion, ModulePage, Requirement, TrainingStatus
+from notifications.links import absolute
 from notifications.models import NotificationKind
 from notifications.services import NotificationRequest, enqueue_many
 
@@ -100,7 +100,9 @@ def require_module_version(
         requirement.minimum_version = version
         requirement.version_required_from = due_by
         requirement.save(update_fields=["minimum_version", "version_required_from"])
-    url = f"{settings.SITE_URL.rstrip('/')}{module.url or ''}"
+    # The module's path within its site, made absolute by the one link helper.
+    url_parts = module.get_url_parts()
+    url = absolute(url_parts[2] if url_parts else "/training/")
     enqueue_many(
         requests=[
             NotificationRequest(

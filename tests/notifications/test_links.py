@@ -18,13 +18,19 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.invitations import invite
+from learning.material import require_module_version
 from learning.services import submit_knowledge_check
 from notifications.links import LinkBook, absolute
 from notifications.models import Notification, NotificationKind
 from notifications.sweep import run_daily_sweep
 from supervision.services import SessionDetails, create_session, finalise_session
 from tests.factories import UserFactory
-from tests.factories.learning import make_module, right_answers
+from tests.factories.learning import (
+    CompletionFactory,
+    RequirementFactory,
+    make_module,
+    right_answers,
+)
 from tests.notifications.sweep_world import build_world
 from workforce.dates import today
 
@@ -88,6 +94,25 @@ def every_kind(settings):
     finalise_session(session_id=session.pk, by=world.supervisor.user, as_of=as_of)
     newcomer = UserFactory()
     invite(user=newcomer)
+    # A material change: someone who took version 1 is asked to take version 2.
+    changed = make_module("Responding to CSE", content_version=2)
+    changed.what_changed = "Adds the return interview within 72 hours."
+    changed.save()
+    veteran = people["training_overdue"]
+    RequirementFactory(module=changed, job_roles=[veteran.job_role])
+    CompletionFactory(
+        person=veteran,
+        module=changed,
+        content_version=1,
+        completed_on=as_of - timedelta(days=40),
+    )
+    require_module_version(
+        module=changed,
+        version=2,
+        grace_days=30,
+        decided_by=world.supervisor.user,
+        as_of=as_of,
+    )
     return world, people
 
 
