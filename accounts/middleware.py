@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 
 from accounts.models import User
@@ -106,8 +106,17 @@ class TwoFactorMiddleware:
             return redirect(
                 f"{reverse(page)}?{urlencode({'next': request.get_full_path()})}"
             )
-        if request.path.startswith(reverse("wagtailadmin_home")) and not user.has_perm(
+        if _is_admin_path(request.path) and not user.has_perm(
             "wagtailadmin.access_admin"
         ):
             return render(request, "403.html", {"admin_denied": True}, status=403)
         return None
+
+
+def _is_admin_path(path: str) -> bool:
+    """Whether ``path`` is in the Wagtail admin (a URLconf without it has none)."""
+    try:
+        prefix = reverse("wagtailadmin_home")
+    except NoReverseMatch:
+        return False
+    return path.startswith(prefix)

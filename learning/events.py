@@ -13,3 +13,8 @@ completion_recorded = Signal()
 # updated those people's rows for an event (not the daily sweep, which maintains the
 # flags itself), still inside the caller's transaction.
 training_status_synced = Signal()
+
+# Sent with ``module: ModulePage``, ``version: int``, ``due_by: date`` and
+# ``people: list[StaffProfile]`` (each holding only completions of earlier versions)
+# when an editor requires a newer version of a module, inside that transaction.
+module_version_required = Signal()

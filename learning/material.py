@@ -11,10 +11,8 @@ from typing import Any
 from django.db import transaction
 from wagtail.log_actions import log
 
+from learning.events import module_version_required
 from learning.models import Completion, ModulePage, Requirement, TrainingStatus
-from notifications.links import absolute
-from notifications.models import NotificationKind
-from notifications.services import NotificationRequest, enqueue_many
 
 LOG_ACTION = "learning.require_version"
 MAX_GRACE_DAYS = 365
@@ -100,26 +98,12 @@ def require_module_version(
         requirement.minimum_version = version
         requirement.version_required_from = due_by
         requirement.save(update_fields=["minimum_version", "version_required_from"])
-    # The module's path within its site, made absolute by the one link helper.
-    url_parts = module.get_url_parts()
-    url = absolute(url_parts[2] if url_parts else "/training/")
-    enqueue_many(
-        requests=[
-            NotificationRequest(
-                recipient=completion.person.user,
-                kind=NotificationKind.TRAINING_CHANGED,
-                key_date=due_by,
-                context={
-                    "module_title": module.title,
-                    "version": version,
-                    "what_changed": module.what_changed,
-                    "url": url,
-                },
-                reference=f"module-{module.pk}-v{version}",
-            )
-            for completion in to_tell
-            if completion.person.user_id is not None
-        ]
+    module_version_required.send(
+        sender=ModulePage,
+        module=module,
+        version=version,
+        due_by=due_by,
+        people=[completion.person for completion in to_tell],
     )
     log(
         instance=module,

@@ -13,15 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 from django.dispatch import receiver
 
-from learning.events import completion_recorded, training_status_synced
-from notifications.links import certificate_link, session_link
+from learning.events import (
+    completion_recorded,
+    module_version_required,
+    training_status_synced,
+)
+from notifications.links import absolute, certificate_link, session_link
 from notifications.models import FlagKind, NotificationKind
-from notifications.services import enqueue
+from notifications.services import NotificationRequest, enqueue, enqueue_many
 from supervision.events import session_finalised, supervision_status_synced
 from workforce.models import StaffProfile
 
 if TYPE_CHECKING:
-    from learning.models import Completion
+    from learning.models import Completion, ModulePage
     from supervision.models import SupervisionSession
 
 
@@ -44,6 +48,42 @@ def notify_training_completed(
             "module_title": completion.module.title,
             "url": certificate_link(completion.verification_id),
         },
+    )
+
+
+@receiver(module_version_required, dispatch_uid="notify_training_changed")
+def notify_training_changed(
+    sender: Any,
+    *,
+    module: ModulePage,
+    version: int,
+    due_by: date,
+    people: list[StaffProfile],
+    **kwargs: Any,
+) -> None:
+    """Tell each learner whose completions are all older that the module changed.
+
+    The message carries the editor's "what changed" note and the new due date.
+    """
+    url_parts = module.get_url_parts()
+    url = absolute(url_parts[2] if url_parts else "/training/")
+    enqueue_many(
+        requests=[
+            NotificationRequest(
+                recipient=person.user,
+                kind=NotificationKind.TRAINING_CHANGED,
+                key_date=due_by,
+                context={
+                    "module_title": module.title,
+                    "version": version,
+                    "what_changed": module.what_changed,
+                    "url": url,
+                },
+                reference=f"module-{module.pk}-v{version}",
+            )
+            for person in people
+            if person.user_id is not None
+        ]
     )
 
 
