@@ -12,7 +12,9 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Min
 
+from notifications import recovery
 from notifications.models import Notification, SweepRun
+from workforce.dates import today
 
 REDIS_TIMEOUT_SECONDS = 1.0
 
@@ -60,6 +62,7 @@ def outbox_health(*, now: datetime) -> dict[str, Any]:
         "oldest_undelivered_seconds": None,
         "undelivered": None,
         "failed": None,
+        "problems": [],
     }
     if report["database"] != "ok":
         report["status"] = "unavailable"
@@ -70,7 +73,25 @@ def outbox_health(*, now: datetime) -> dict[str, Any]:
         report["database"] = "unavailable"
         report["status"] = "unavailable"
         return report
+    problems = report["problems"]
     if report["redis"] == "unavailable":
+        problems.append("the broker does not answer")
+    try:
+        problems += [
+            problem
+            for problem in (
+                recovery.sweep_problem(day=today(), now=now),
+                recovery.outbox_problem(
+                    oldest_seconds=report["oldest_undelivered_seconds"]
+                ),
+            )
+            if problem
+        ]
+    except DatabaseError:
+        report["database"] = "unavailable"
+        report["status"] = "unavailable"
+        return report
+    if problems:
         report["status"] = "degraded"
     return report
 

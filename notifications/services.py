@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -44,6 +45,8 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 600
 # Errors a later attempt may cure: the mail server refusing or being unreachable.
+# What _send_one returns for a row it found taken over (not counted as anything).
+SKIPPED = "skipped"
 RETRYABLE_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, OSError)
 
 
@@ -147,7 +150,13 @@ def deliver_pending(
     max_seconds: float | None = None,
     lease_seconds: int | None = None,
 ) -> DeliveryResult:
-    """Send the notifications due at ``now``, each at most once, and record the result.
+    """Send the notifications due at ``now`` and record the result.
+
+    Delivery is at least once: a relay killed after the mail server accepted a
+    message but before the row was marked sent leaves it to be sent again when its
+    lease runs out. Duplicates are made rare, not impossible: each row is re-read
+    just before sending (:func:`_still_ours`), and every attempt carries the same
+    Message-ID, so mail systems that de-duplicate drop the second copy.
 
     Claims up to ``batch_size`` due rows and leases them to this run (committed
     before any email goes out), then sends each and marks it sent. A mail error puts
@@ -163,14 +172,18 @@ def deliver_pending(
             settings, "NOTIFICATION_LEASE_SECONDS", DEFAULT_LEASE_SECONDS
         )
     lease_until = now + timedelta(seconds=lease_seconds)
-    deadline = time.monotonic() + max_seconds if max_seconds is not None else None
+    started = time.monotonic()
+    deadline = started + max_seconds if max_seconds is not None else None
     sent = failed = retried = 0
     while True:
         claimed = _claim(now=now, batch_size=batch_size, lease_until=lease_until)
         mail = get_connection(fail_silently=False)
         try:
             for row in claimed:
-                outcome = _send_one(row, mail=mail, now=now)
+                # ``now`` may be a fixed time; the lease is judged on it plus the
+                # time this run has taken so far.
+                elapsed = timedelta(seconds=time.monotonic() - started)
+                outcome = _send_one(row, mail=mail, now=now, at=now + elapsed)
                 sent += outcome == NotificationStatus.SENT
                 failed += outcome == NotificationStatus.FAILED
                 retried += outcome == NotificationStatus.PENDING
@@ -288,18 +301,23 @@ def _claim(
     )
 
 
-def _send_one(row: Notification, *, mail: Any, now: datetime) -> str:
+def _send_one(row: Notification, *, mail: Any, now: datetime, at: datetime) -> str:
     """Send one claimed row and record the outcome; return its new status."""
     address = row.recipient.email
     if not address:
         return _finish(row, status=NotificationStatus.FAILED, error="no email address")
+    if not _still_ours(row, at=at):
+        # Our lease ran out (a slow batch) and another relay took the row, or it was
+        # sent meanwhile: sending now would be the duplicate.
+        logger.warning("notification %s is no longer ours; not sending", row.pk)
+        return SKIPPED
     message = EmailMultiAlternatives(
         subject=row.subject,
         body=row.body_text,
         to=[address],
         connection=mail,
         # The same Message-ID on every attempt lets mail systems drop a duplicate.
-        headers={"Message-ID": f"<notification-{row.pk}@sustain>"},
+        headers={"Message-ID": message_id(row)},
     )
     message.attach_alternative(row.body_html, "text/html")
     try:
@@ -316,6 +334,23 @@ def _send_one(row: Notification, *, mail: Any, now: datetime) -> str:
             row, status=NotificationStatus.PENDING, error=reason, retry_at=retry_at
         )
     return _finish(row, status=NotificationStatus.SENT, sent_at=now)
+
+
+def message_id(row: Notification) -> str:
+    """The row's Message-ID: the same on every attempt, unique to this site."""
+    host = urlsplit(site_url()).hostname or "sustain"
+    return f"<notification-{row.pk}@{host}>"
+
+
+def _still_ours(row: Notification, *, at: datetime) -> bool:
+    """Re-read the row just before sending: still claimed by this attempt, and its
+    lease not run out ``at`` this moment."""
+    return Notification.objects.filter(
+        pk=row.pk,
+        status=NotificationStatus.SENDING,
+        attempts=row.attempts,
+        lease_until__gt=at,
+    ).exists()
 
 
 def _finish(

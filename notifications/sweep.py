@@ -259,15 +259,45 @@ def finish_daily_sweep(*, as_of: date, now: datetime | None = None) -> SweepRun 
         for chunk in chunks:
             counts.update(chunk["counts"])
         counts["chunks"] = len(chunks)
-        if as_of.weekday() == 0:
-            counts["digests"] = send_weekly_digests(as_of=as_of, now=now)
+        if run.counts and run.counts.get("redispatches"):
+            counts["redispatches"] = run.counts["redispatches"]
+        extra: dict[str, str] = {}
+        digest_day = owed_digest(as_of)
+        if digest_day is not None:
+            counts["digests"] = send_weekly_digests(as_of=digest_day, now=now)
+            extra["digest_of"] = digest_day.isoformat()
         counts["leavers"] = _end_leavers_access(as_of=as_of, now=now)
         run.status = SweepRunStatus.SUCCEEDED
         run.finished_at = now
-        run.counts = dict(counts)
+        run.counts = {**counts, **extra}
         run.save(update_fields=["status", "finished_at", "counts"])
     logger.info("daily sweep of %s finished: %s", as_of, dict(counts))
     return run
+
+
+def owed_digest(as_of: date) -> date | None:
+    """Return the Monday whose digest the run of ``as_of`` should send, or None.
+
+    Monday's run sends it. If Monday's sweep never ran or never finished (beat or
+    the workers were down), the first run to finish later that week sends it,
+    once: a run that sent a digest records ``digests`` in its counts, and the
+    messages are keyed by the Monday, so they could not go twice anyway.
+    """
+    monday = as_of - timedelta(days=as_of.weekday())
+    if (
+        as_of != monday
+        and not SweepRun.objects.filter(kind=DAILY, date__lte=monday).exists()
+    ):
+        # Nothing swept by Monday: a system that went live mid-week owes nothing.
+        return None
+    sent = SweepRun.objects.filter(
+        kind=DAILY,
+        date__gte=monday,
+        date__lt=as_of,
+        status=SweepRunStatus.SUCCEEDED,
+        counts__has_key="digests",
+    ).exists()
+    return None if sent else monday
 
 
 def _end_leavers_access(*, as_of: date, now: datetime) -> int:

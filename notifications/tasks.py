@@ -117,3 +117,24 @@ def sweep_chunk_task(*, date: str, lo: int, hi: int) -> dict[str, int]:
     finish_daily_sweep(as_of=day)
     logger.info("sweep chunk %s %d-%d: %s", day, lo, hi, counts or "already done")
     return counts or {}
+
+
+@shared_task(bind=True, time_limit=60, soft_time_limit=50)
+def sweep_watchdog_task(self: Task) -> dict[str, object]:
+    """Queue today's sweep again if it stalled or never started (see recovery)."""
+    from notifications import recovery
+
+    day = today()
+    decision = recovery.watchdog(day=day, now=timezone.now())
+    queue = (self.request.delivery_info or {}).get("routing_key")
+    if decision.plan:
+        run_daily_sweep_task.apply_async(kwargs={"as_of": day.isoformat()}, queue=queue)
+    for lo, hi in decision.chunks:
+        sweep_chunk_task.apply_async(
+            kwargs={"date": day.isoformat(), "lo": lo, "hi": hi}, queue=queue
+        )
+    if decision.finish:
+        finish_daily_sweep(as_of=day)
+    if decision.reason:
+        logger.warning("sweep watchdog for %s: %s", day, decision.reason)
+    return {"planned": decision.plan, "chunks": len(decision.chunks)}

@@ -283,8 +283,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
-# Tasks must finish well inside Redis's visibility timeout, or Redis redelivers them.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Redis hands an unacknowledged task (its worker died) to another worker after the
+# visibility timeout. It must be longer than every task's hard time limit (300 s) and
+# every retry countdown (at most 600 s), or live work would be handed out twice; it
+# need not be longer, or a killed worker's chunk waits an hour.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
+}
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 # Acknowledge after running, and requeue if the worker dies, only for tasks that are
@@ -298,6 +303,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request never waits on Redis: publishing gives up fast and the outbox retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
+
+# --- The daily sweep's timing and recovery, and /health/'s thresholds ---------------
+# Beat starts the sweep at SWEEP_TIME (local, HH:MM). /health/ says "degraded" while
+# the day's sweep is unfinished SWEEP_DEADLINE_SECONDS after it was due (or started),
+# or the oldest undelivered notification is older than HEALTH_OUTBOX_LAG_SECONDS.
+# The watchdog runs every SWEEP_WATCHDOG_SECONDS and queues the unfinished chunks
+# again once nothing has moved for SWEEP_STALL_SECONDS (longer than a chunk's 300 s
+# time limit, so a live chunk is left alone), at most SWEEP_MAX_REDISPATCHES times.
+SWEEP_TIME = env("SWEEP_TIME", default="05:30")
+SWEEP_HOUR, SWEEP_MINUTE = (int(part) for part in SWEEP_TIME.split(":"))
+SWEEP_DEADLINE_SECONDS = env.int("SWEEP_DEADLINE_SECONDS", default=3600)
+SWEEP_STALL_SECONDS = env.int("SWEEP_STALL_SECONDS", default=600)
+SWEEP_WATCHDOG_SECONDS = env.int("SWEEP_WATCHDOG_SECONDS", default=300)
+SWEEP_MAX_REDISPATCHES = env.int("SWEEP_MAX_REDISPATCHES", default=12)
+HEALTH_OUTBOX_LAG_SECONDS = env.int("HEALTH_OUTBOX_LAG_SECONDS", default=900)
 
 # The beat schedule: one entry per job. Each job is idempotent, so a duplicate tick or a
 # manual run changes nothing. ``run_scheduler`` runs the same schedule without Redis.
@@ -322,7 +342,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # and Monday's digests (the day's SweepRun makes a second tick do nothing).
     "daily-sweep": {
         "task": "notifications.tasks.run_daily_sweep_task",
-        "schedule": crontab(hour=5, minute=30),
+        "schedule": crontab(hour=SWEEP_HOUR, minute=SWEEP_MINUTE),
+    },
+    # Queue today's sweep again if it stalled (a worker died mid-chunk) or never
+    # started; chunks are idempotent, so a copy that finds its chunk done does nothing.
+    "sweep-watchdog": {
+        "task": "notifications.tasks.sweep_watchdog_task",
+        "schedule": float(SWEEP_WATCHDOG_SECONDS),
     },
     # Delete supervision content past each organisation's retention period nightly
     # (idempotent: content already purged is not there to purge again).

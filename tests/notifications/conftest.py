@@ -38,14 +38,18 @@ def celery_worker(
 ) -> Iterator[Callable[..., CeleryWorker]]:
     """Start real ``celery worker`` processes on this test's queue and database.
 
-    Call it as ``celery_worker(name="a", **extra_env)``; every worker started is
-    stopped when the test ends.
+    Call it as ``celery_worker(name="a", beat=False, **extra_env)``; every worker
+    started is stopped when the test ends.
     """
     started: list[CeleryWorker] = []
 
-    def start(name: str = "worker", **extra_env: str) -> CeleryWorker:
+    def start(
+        name: str = "worker", beat: bool = False, **extra_env: str
+    ) -> CeleryWorker:
         env = {"SUSTAIN_TEST_MAIL_LOG": str(mail_log), **extra_env}
-        worker = CeleryWorker(name=name, queue=worker_queue, log_dir=tmp_path, env=env)
+        worker = CeleryWorker(
+            name=name, queue=worker_queue, log_dir=tmp_path, env=env, beat=beat
+        )
         started.append(worker)
         return worker.start()
 

@@ -8,12 +8,17 @@ the supervision role have a 28-day policy (due soon 7 days before, first escalat
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import connection, transaction
+
 from accounts.roles import Role
 from learning.models import Requirement, TrainingStatus
-from notifications.models import Flag, Notification
+from notifications.models import Flag, FlagKind, Notification
 from supervision.models import SupervisionStatus
 from tests.factories import JobRoleFactory, OrganisationFactory, UserFactory
 from tests.factories.learning import RequirementFactory
@@ -112,3 +117,44 @@ def snapshot() -> dict[str, set[tuple]]:
             )
         ),
     }
+
+
+class _Rollback(Exception):
+    pass
+
+
+@contextmanager
+def flag_held(person: StaffProfile, day: date) -> Iterator[None]:
+    """Hold an uncommitted supervision flag for ``person`` in another connection.
+
+    A sweep chunk that reaches this person waits on the insert, so a worker can be
+    caught mid-chunk (after its status writes) and killed there. The flag is
+    rolled back when the block ends.
+    """
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                Flag.objects.create(
+                    person=person,
+                    kind=FlagKind.SUPERVISION,
+                    deadline=day,
+                    opened_on=day,
+                )
+                holding.set()
+                release.wait(60)
+                raise _Rollback
+        except _Rollback:
+            pass
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        yield
+    finally:
+        release.set()
+        holder.join(timeout=30)

@@ -9,12 +9,11 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from notifications.models import (
     Flag,
-    FlagKind,
     Notification,
     SweepChunk,
     SweepRun,
@@ -25,7 +24,7 @@ from notifications.sweep import chunk_bounds, run_daily_sweep
 from notifications.tasks import run_daily_sweep_task
 from tests.notifications.conftest import wait_for
 from tests.notifications.mail import sent_ids
-from tests.notifications.sweep_world import build_world, snapshot
+from tests.notifications.sweep_world import build_world, flag_held, snapshot
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -33,10 +32,6 @@ AS_OF = date(2026, 3, 18)
 CHUNK = 4
 # Quick redelivery of a dead worker's unacknowledged task, so recovery takes seconds.
 QUICK_REDELIVERY = {"SUSTAIN_TEST_VISIBILITY_TIMEOUT": "4"}
-
-
-class _Rollback(Exception):
-    pass
 
 
 def populate(world, *, people: int = 12) -> None:
@@ -146,31 +141,7 @@ class TestSweepOnRealWorkers:
             and p.job_role == world.supervision_role
             and p.started_in_role <= AS_OF - timedelta(29)
         )
-        holding, release = threading.Event(), threading.Event()
-
-        def hold_the_flag() -> None:
-            # An uncommitted flag for the same person: the chunk's insert waits on it,
-            # so the worker is caught mid-chunk, after its status writes.
-            try:
-                with transaction.atomic():
-                    Flag.objects.create(
-                        person=blocked,
-                        kind=FlagKind.SUPERVISION,
-                        deadline=AS_OF,
-                        opened_on=AS_OF,
-                    )
-                    holding.set()
-                    release.wait(60)
-                    raise _Rollback
-            except _Rollback:
-                pass
-            finally:
-                connection.close()
-
-        holder = threading.Thread(target=hold_the_flag)
-        holder.start()
-        try:
-            assert holding.wait(10)
+        with flag_held(blocked, AS_OF):
             first = celery_worker("first", **QUICK_REDELIVERY)
             beat_tick(worker_queue, AS_OF)
             assert wait_for(
@@ -180,9 +151,6 @@ class TestSweepOnRealWorkers:
             time.sleep(1.0)  # the worker is now waiting inside the second chunk
             assert not SweepChunk.objects.get(date=AS_OF, lo=lo).done_at
             first.kill()
-        finally:
-            release.set()
-            holder.join(timeout=30)
 
         assert SweepRun.objects.get().status == SweepRunStatus.RUNNING
         assert not Flag.objects.filter(person=blocked).exists()

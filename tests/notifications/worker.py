@@ -34,8 +34,19 @@ def test_database_url() -> str:
 class CeleryWorker:
     """One ``celery worker --pool=solo`` subprocess reading one queue."""
 
-    def __init__(self, *, name: str, queue: str, log_dir: Path, env: dict[str, str]):
+    def __init__(
+        self,
+        *,
+        name: str,
+        queue: str,
+        log_dir: Path,
+        env: dict[str, str],
+        beat: bool = False,
+    ):
         self.name = name
+        # With beat, the worker also runs the beat schedule (``-B``), publishing to
+        # this test's queue: worker_settings keeps only the jobs the test names.
+        self.beat = beat
         self.queue = queue
         self.log_path = log_dir / f"{name}.log"
         self.env = env
@@ -46,6 +57,7 @@ class CeleryWorker:
         env = {
             **os.environ,
             **self.env,
+            "SUSTAIN_TEST_QUEUE": self.queue,
             "DJANGO_SETTINGS_MODULE": "tests.notifications.worker_settings",
             "DATABASE_URL": test_database_url(),
             "CONN_MAX_AGE": "0",
@@ -70,6 +82,11 @@ class CeleryWorker:
                 "--without-mingle",
                 "--without-heartbeat",
                 "--loglevel=INFO",
+                *(
+                    ["-B", "-s", str(self.log_path.with_suffix(".schedule"))]
+                    if self.beat
+                    else []
+                ),
             ],
             cwd=BASE_DIR,
             env=env,

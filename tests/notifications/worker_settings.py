@@ -16,3 +16,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
 }
+# A worker started with beat (``-B``) runs only the jobs SUSTAIN_TEST_BEAT names
+# (comma-separated beat entries), published to the test's own queue.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("SUSTAIN_TEST_QUEUE", "celery")
+CELERY_BEAT_SCHEDULE = {
+    name: entry
+    for name, entry in CELERY_BEAT_SCHEDULE.items()  # noqa: F405
+    if name in os.environ.get("SUSTAIN_TEST_BEAT", "").split(",")
+}
