@@ -15,7 +15,7 @@ from pathlib import Path
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage
 
-MESSAGE_ID = re.compile(r"<notification-(\d+)@sustain>")
+MESSAGE_ID = re.compile(r"<notification-(\d+)@[^>]+>")
 
 
 class RecordingBackend(BaseEmailBackend):

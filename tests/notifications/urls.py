@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
 from notifications.models import NotificationKind
@@ -28,4 +28,8 @@ def record_and_notify(request: HttpRequest) -> HttpResponse:
     return HttpResponse("Recorded", status=201)
 
 
-urlpatterns = [path("record/", record_and_notify)]
+urlpatterns = [
+    path("record/", record_and_notify),
+    # The emails link to the notifications list, so its name must resolve here too.
+    path("notifications/", include("notifications.urls")),
+]
