@@ -228,6 +228,10 @@ class TestResponses:
         text = b"".join(response.streaming_content).decode("utf-8-sig")
         header, *rows = list(csv.reader(io.StringIO(text)))
         assert LABEL in header[3]
+        # The table, a blank row, then the note saying what the figures are.
+        blank = rows.index([])
+        rows, note = rows[:blank], rows[blank + 1 :]
+        assert "suppressed so no one can be identified" in note[0][0]
         by_team = {row[0]: row[1:] for row in rows}
         assert by_team["A"] == ["5", "5", "4.2", "7.0", "7.8", "5.0", "20.0"]
         assert by_team["B"] == [SUPPRESSED] * 7

@@ -58,8 +58,10 @@ class TestWorkforceAdmin:
 
         response = client.get(reverse("staff:index"))
 
-        assert response.status_code == 302
-        assert client.get(reverse("wagtailadmin_home")).status_code == 302
+        # Signed in without admin rights: the styled "no access" page, not a sign-in.
+        assert response.status_code == 403
+        assert "You do not have access" in response.content.decode()
+        assert client.get(reverse("wagtailadmin_home")).status_code == 403
 
 
 class TestAdminEditsGoThroughTheServices:
