@@ -257,3 +257,20 @@ def item_statistics_view(request: Any, module_id: int) -> Any:
             "no_data": NO_DATA,
         },
     )
+
+
+def item_statistics_index_view(request: Any) -> Any:
+    """The modules, each linking to its per-question statistics: the menu's way in."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import render
+
+    if not has_report_access(request.user):
+        raise PermissionDenied
+    modules = (
+        ModulePage.objects.defer_streamfields()
+        .annotate(attempts_count=_count(Attempt))
+        .order_by("title")
+    )
+    return render(
+        request, "learning/admin/item_statistics_index.html", {"modules": modules}
+    )

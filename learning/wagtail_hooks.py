@@ -13,6 +13,7 @@ from learning.reports import (
     ModuleStatisticsReportView,
     ReviewDueReportView,
     has_report_access,
+    item_statistics_index_view,
     item_statistics_view,
 )
 
@@ -118,6 +119,7 @@ report_urls = (
             name="statistics_results",
         ),
         path("reviews/", ReviewDueReportView.as_view(), name="reviews"),
+        path("items/", item_statistics_index_view, name="item_statistics_index"),
         path("items/<int:module_id>/", item_statistics_view, name="item_statistics"),
         path(
             "reviews/results/",
@@ -158,6 +160,17 @@ def register_statistics_report() -> MenuItem:
         name="module-statistics",
         icon_name="table",
         order=1310,
+    )
+
+
+@hooks.register("register_reports_menu_item")
+def register_item_statistics_report() -> MenuItem:
+    return ReportMenuItem(
+        "Question statistics",
+        reverse("learning_reports:item_statistics_index"),
+        name="question-statistics",
+        icon_name="table",
+        order=1315,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from types import SimpleNamespace
 
 import pytest
@@ -9,7 +11,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from learning.item_stats import item_statistics
-from learning.models import Attempt
+from learning.models import Attempt, ModulePage
 from learning.models.pages import Question
 from tests.factories import StaffProfileFactory, UserFactory
 from tests.factories.learning import make_module
@@ -104,3 +106,38 @@ def test_a_practitioner_cannot_read_item_statistics(client):
     client.force_login(UserFactory(roles=[Role.PRACTITIONER]))
     response = client.get(reverse("learning_reports:item_statistics", args=[module.pk]))
     assert response.status_code in {302, 403}
+
+
+def test_on_the_demo_data_the_report_shows_facility_and_discrimination(client):
+    from learning import demo
+    from workforce.dates import today
+    from workforce.demo import seed_workforce
+
+    as_of = today()
+    demo.seed(as_of=as_of, workforce=seed_workforce(as_of=as_of))
+    module = ModulePage.objects.get(slug="understanding-cse")
+    client.force_login(UserFactory(roles=[Role.CONTENT_EDITOR]))
+    url = reverse("learning_reports:item_statistics", args=[module.pk])
+    text = b"".join(client.get(url, {"format": "csv"}).streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) == len(module.questions())
+    shown = [row for row in rows if row["Attempts"] != "0"]
+    assert len(shown) >= len(rows) // 2
+    # Facility is a percentage and discrimination an index from -1 to 1.
+    assert all(0 <= int(row["Facility (%)"]) <= 100 for row in shown)
+    assert all(-1 <= float(row["Discrimination"]) <= 1 for row in shown)
+    assert any(float(row["Discrimination"]) > 0 for row in shown)
+    body = client.get(url).content.decode()
+    assert "Facility (%)" in body and "Discrimination" in body
+
+
+def test_editors_find_the_report_in_the_admin_menu(client):
+    module = make_module(title="Menu module")
+    client.force_login(UserFactory(roles=[Role.CONTENT_EDITOR]))
+    index = reverse("learning_reports:item_statistics_index")
+    assert index in client.get(reverse("wagtailadmin_home")).content.decode()
+    listing = client.get(index).content.decode()
+    detail = reverse("learning_reports:item_statistics", args=[module.pk])
+    assert "Menu module" in listing and f'href="{detail}"' in listing
+    client.force_login(UserFactory(roles=[Role.PRACTITIONER]))
+    assert client.get(index).status_code in {302, 403}
