@@ -200,6 +200,60 @@ class TestHostileRoster:
         assert "'" + HOSTILE[1] in feedback[1]
 
 
+class TestEveryDownloadRoute:
+    """Each route that serves a spreadsheet, in each format it offers."""
+
+    # name -> the URL arguments before the format (None: a table key goes there).
+    ROUTES = {
+        "learning:team_matrix_export": [],
+        "workforce:roster_template": [],
+        "workforce:roster_download": [],
+        "commissioning:export_dashboard": [],
+        "commissioning:export_table": [None],
+        "commissioning:export_provider": ["provider"],
+        "commissioning:export_provider_table": ["provider", None],
+    }
+
+    def test_every_route_with_a_format_is_covered_here(self):
+        from django.urls import get_resolver
+
+        def walk(patterns, namespace=""):
+            for entry in patterns:
+                if hasattr(entry, "url_patterns"):
+                    inner = entry.namespace or ""
+                    yield from walk(
+                        entry.url_patterns,
+                        f"{namespace}{inner}:" if inner else namespace,
+                    )
+                elif "fmt>" in str(entry.pattern) or "format>" in str(entry.pattern):
+                    yield f"{namespace}{entry.name}"
+
+        assert set(walk(get_resolver().url_patterns)) == set(self.ROUTES)
+
+    def test_every_route_in_csv_and_xlsx_holds_text_not_formulas(self, client, county):
+        sync_training_status(as_of=date(2026, 3, 15))
+        client.force_login(county.manager.user)
+        seen: list[str] = []
+        downloads = 0
+        for name, parts in self.ROUTES.items():
+            keys = [*table_keys(), "snapshots"] if None in parts else [""]
+            if "provider" in parts and None in parts:
+                keys = [*table_keys(), "people", "forecast", "snapshots"]
+            for key in keys:
+                args = [county.alpha.pk if p == "provider" else key for p in parts]
+                for fmt, read in (("csv", csv_cells), ("xlsx", xlsx_cells)):
+                    if fmt == "csv" and name.startswith("commissioning:") and not key:
+                        continue  # every table at once: one workbook, no CSV
+                    response = client.get(reverse(name, args=[*args, fmt]))
+                    seen += assert_safe(read(response))
+                    downloads += 1
+        assert downloads >= 30
+        assert "'=1+2" in seen
+        assert "'" + HOSTILE_TEAM in seen
+        for surname in HOSTILE:
+            assert "'" + surname in seen
+
+
 class TestPrivateDownloads:
     def test_downloads_are_attachments_that_no_cache_keeps(self, client, county):
         client.force_login(county.manager.user)
