@@ -14,6 +14,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/srv/sustain/media
 WORKDIR /app
 RUN useradd --create-home --uid 1000 sustain
+# WeasyPrint draws certificate PDFs with Pango; the fonts give its text glyphs.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 # Exactly the locked, hashed packages; then the project itself without resolving again.
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock

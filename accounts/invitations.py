@@ -31,7 +31,7 @@ def hash_token(token: str) -> str:
 
 def invitation_url(token: str) -> str:
     """Return the absolute link a person follows to set their password."""
-    from notifications.links import absolute
+    from config.links import absolute
 
     return absolute(reverse("accounts:accept_invitation", kwargs={"token": token}))
 

@@ -8,6 +8,11 @@ urlpatterns = [
     path("modules/<int:page_id>/check/", views.knowledge_check, name="knowledge_check"),
     path("attempts/<int:pk>/", views.attempt_result, name="attempt_result"),
     path("completions/<int:pk>/", views.completion_detail, name="completion_detail"),
+    path(
+        "completions/<int:pk>/certificate.pdf",
+        views.certificate_download,
+        name="certificate_download",
+    ),
     path("completions/<int:pk>/feedback/", views.feedback, name="feedback"),
     path(
         "certificates/<uuid:verification_id>/",

@@ -21,7 +21,6 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -29,6 +28,7 @@ from accounts.roles import Role, has_role
 from config import exports
 from home import listing
 from learning import papers, queries
+from learning.certificates import certificate_facts, certificate_pdf
 from learning.evidence import content_type_of, stored_extension
 from learning.forms import ExceptionForm, ExternalTrainingForm, FeedbackForm
 from learning.models import (
@@ -40,9 +40,8 @@ from learning.models import (
     SectionProgress,
     SectionVisit,
     TrainingException,
-    TrainingStatus,
 )
-from learning.rules import Status, expires_on
+from learning.rules import Status
 from learning.services import (
     InvalidAnswers,
     LearningError,
@@ -363,26 +362,6 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _certificate_context(completion: Completion) -> dict[str, object]:
-    as_of = today()
-    months = [
-        months
-        for months in TrainingStatus.objects.filter(
-            person_id=completion.person_id, requirement__module_id=completion.module_id
-        ).values_list("requirement__renewal_months", flat=True)
-    ]
-    renewals = [m for m in months if m is not None]
-    valid_until = (
-        expires_on(completion.completed_on, min(renewals)) if renewals else None
-    )
-    return {
-        "completion": completion,
-        "valid_until": valid_until,
-        "is_valid": valid_until is None or as_of < valid_until,
-        "as_of": as_of,
-    }
-
-
 def certificate(request: HttpRequest, verification_id: uuid.UUID) -> HttpResponse:
     """Verify a certificate, no sign-in needed: name, module, date and validity only."""
     completion = get_object_or_404(
@@ -390,24 +369,42 @@ def certificate(request: HttpRequest, verification_id: uuid.UUID) -> HttpRespons
         verification_id=verification_id,
     )
     return render(
-        request, "learning/certificate.html", _certificate_context(completion)
+        request,
+        "learning/certificate.html",
+        certificate_facts(completion, as_of=today()),
+    )
+
+
+def _visible_completion(request: HttpRequest, pk: int) -> Completion:
+    return get_object_or_404(
+        Completion.objects.for_user(request.user).select_related(
+            "person__user", "person__organisation", "module", "attempt", "external"
+        ),
+        pk=pk,
     )
 
 
 @login_required
 def completion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a completion and its certificate to someone who may see the person."""
-    completion = get_object_or_404(
-        Completion.objects.for_user(request.user).select_related(
-            "person__user", "module", "attempt", "external"
-        ),
-        pk=pk,
+    completion = _visible_completion(request, pk)
+    return render(
+        request,
+        "learning/completion_detail.html",
+        certificate_facts(completion, as_of=today()),
     )
-    context = _certificate_context(completion)
-    context["verify_url"] = request.build_absolute_uri(
-        reverse("learning:certificate", args=[completion.verification_id])
+
+
+@login_required
+def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give the certificate as an A4 PDF to someone who may see the person."""
+    completion = _visible_completion(request, pk)
+    response = HttpResponse(
+        certificate_pdf(completion, as_of=today()), content_type="application/pdf"
     )
-    return render(request, "learning/completion_detail.html", context)
+    filename = f"certificate-{completion.verification_id}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 # --- Supervisors and managers ------------------------------------------------------

@@ -22,10 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.urls import reverse
-
 from accounts.roles import Role, roles_of
+from config.links import absolute_url
 from notifications.models import NotificationKind
 
 if TYPE_CHECKING:
@@ -47,23 +45,6 @@ SUPERVISION_KINDS = frozenset(
         NotificationKind.SUPERVISION_ESCALATED_TWICE,
     }
 )
-
-
-def site_url() -> str:
-    """Return ``SITE_URL`` without its trailing slash."""
-    return str(settings.SITE_URL).rstrip("/")
-
-
-def absolute(path: str) -> str:
-    """Turn a site path (``/training/``) into a link that works from a mail client."""
-    if not path.startswith("/"):
-        raise ValueError(f"not a site path: {path!r}")
-    return site_url() + path
-
-
-def absolute_url(viewname: str, *args: object) -> str:
-    """``reverse`` a view and make the result absolute."""
-    return absolute(reverse(viewname, args=args))
 
 
 class LinkBook:

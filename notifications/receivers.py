@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.dispatch import receiver
 
+from config.links import absolute
 from learning.events import (
     completion_recorded,
     module_version_required,
     training_status_synced,
 )
-from notifications.links import absolute, certificate_link, session_link
+from notifications.links import certificate_link, session_link
 from notifications.models import FlagKind, NotificationKind
 from notifications.services import NotificationRequest, enqueue, enqueue_many
 from supervision.events import session_finalised, supervision_status_synced

@@ -29,7 +29,8 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from notifications.links import notifications_link, site_url
+from config.links import site_url
+from notifications.links import notifications_link
 from notifications.models import Notification, NotificationKind, NotificationStatus
 
 if TYPE_CHECKING:

@@ -94,6 +94,17 @@ class TestDockerfile:
         assert re.search(rf"chown -R {users[-1]}:\S+ [^&]*/srv/sustain", runs)
         assert any(media in volume for volume in args_of(dockerfile, "VOLUME"))
 
+    def test_installs_the_system_libraries_weasyprint_needs_for_certificates(
+        self, dockerfile
+    ):
+        step = next(a for a in args_of(dockerfile, "RUN") if "apt-get install" in a)
+        packages = set(step.split())
+
+        assert {"libpango-1.0-0", "libpangoft2-1.0-0"} <= packages
+        assert any(package.startswith("fonts-") for package in packages)
+        assert "--no-install-recommends" in packages
+        assert "rm -rf /var/lib/apt/lists/*" in step
+
     def test_collectstatic_runs_with_every_required_setting(self, dockerfile):
         step = next(a for a in args_of(dockerfile, "RUN") if "collectstatic" in a)
 

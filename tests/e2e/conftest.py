@@ -51,7 +51,9 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server):  # type: ignore[no-untyped-def]
+def page(browser, live_server, settings):  # type: ignore[no-untyped-def]
+    # Absolute links (emails, certificates) point at the server the browser uses.
+    settings.SITE_URL = live_server.url
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)

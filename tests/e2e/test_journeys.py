@@ -177,10 +177,23 @@ class TestLearning:
         _ok(page.goto(verify_url))
         keys = page.locator("dt.govuk-summary-list__key").all_inner_texts()
         values = page.locator("dd.govuk-summary-list__value").all_inner_texts()
-        assert keys == ["Name", "Module", "Completed", "Still valid"]
+        assert keys == [
+            "Name",
+            "Module",
+            "Module version",
+            "Completed",
+            "Still valid",
+            "Certificate ID",
+        ]
         on = completion.completed_on
-        assert values[:3] == [person.full_name, title, f"{on.day} {on:%B %Y}"]
-        assert f"Valid until {until.day} {until:%B %Y}" in values[3]
+        assert values[:4] == [
+            person.full_name,
+            title,
+            str(completion.content_version),
+            f"{on.day} {on:%B %Y}",
+        ]
+        assert f"Valid until {until.day} {until:%B %Y}" in values[4]
+        assert values[5] == str(completion.verification_id)
         main = page.locator("main").inner_text()
         for private in (
             person.organisation.name,

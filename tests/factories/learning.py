@@ -10,8 +10,8 @@ from html import unescape
 import factory
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Site
 
+from learning.content import ensure_site
 from learning.models import (
     Completion,
     ExternalTraining,
@@ -49,7 +49,8 @@ def catalogue() -> TrainingCatalogPage:
     existing = TrainingCatalogPage.objects.first()
     if existing:
         return existing
-    root = Site.objects.get(is_default_site=True).root_page
+    # A transactional test earlier in a --reuse-db run may have flushed the tree.
+    root = ensure_site()
     page = TrainingCatalogPage(title="Training", slug="training")
     root.add_child(instance=page)
     page.save_revision().publish()

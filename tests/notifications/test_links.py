@@ -18,9 +18,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.invitations import invite
+from config.links import absolute
 from learning.material import require_module_version
 from learning.services import submit_knowledge_check
-from notifications.links import LinkBook, absolute
+from notifications.links import LinkBook
 from notifications.models import Notification, NotificationKind
 from notifications.sweep import run_daily_sweep
 from supervision.services import SessionDetails, create_session, finalise_session
