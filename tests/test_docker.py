@@ -118,6 +118,20 @@ class TestDockerfile:
 
         assert "config.healthcheck" in healthcheck
 
+    def test_can_back_up_the_database_compose_runs(self, dockerfile, compose):
+        # pg_dump refuses a server newer than itself: the image's client (Debian's
+        # postgresql-client for the base image's release) must match compose's db.
+        debian_postgresql = {"bookworm": 15, "trixie": 17}
+        (base,) = [a for word, a in dockerfile if word == "FROM"]
+        release = re.search(r"-(bookworm|trixie)\b", base).group(1)
+        runs = " ".join(args_of(dockerfile, "RUN"))
+        db_major = int(
+            re.match(r"postgres:(\d+)", compose["services"]["db"]["image"])[1]
+        )
+
+        assert re.search(r"apt-get install [^&]*postgresql-client", runs)
+        assert db_major == debian_postgresql[release]
+
 
 class TestCompose:
     def test_a_one_shot_migrate_runs_before_web_worker_and_beat(self, compose):
