@@ -158,3 +158,28 @@ def flag_held(person: StaffProfile, day: date) -> Iterator[None]:
     finally:
         release.set()
         holder.join(timeout=30)
+
+
+def populate(world: World, day: date, *, people: int = 12) -> None:
+    """A mix of people overdue, escalated, due soon and in date, over several chunks."""
+    for n in range(people):
+        if n % 3 == 0:
+            world.supervisee(due_on=day - timedelta(1 + 7 * (n % 5)))
+        elif n % 3 == 1:
+            world.trainee(deadline=day - timedelta(n))
+        else:
+            world.supervisee(due_on=day + timedelta(n % 8))
+
+
+def overdue_supervisee_between(
+    world: World, lo: int, hi: int, day: date
+) -> StaffProfile:
+    """Someone in the chunk ``lo..hi`` whose supervision is overdue on ``day``, so
+    that chunk writes their flag."""
+    return next(
+        p
+        for p in world.organisation.staff.order_by("pk")
+        if lo <= p.pk <= hi
+        and p.job_role == world.supervision_role
+        and p.started_in_role <= day - timedelta(29)
+    )

@@ -7,7 +7,6 @@ says "degraded" and why.
 """
 
 import time
-from datetime import date, timedelta
 
 import pytest
 
@@ -15,7 +14,13 @@ from notifications.models import Flag, SweepChunk, SweepRun
 from notifications.sweep import chunk_bounds
 from notifications.tasks import run_daily_sweep_task
 from tests.notifications.conftest import wait_for
-from tests.notifications.sweep_world import build_world, flag_held, snapshot
+from tests.notifications.sweep_world import (
+    build_world,
+    flag_held,
+    overdue_supervisee_between,
+    populate,
+    snapshot,
+)
 from tests.notifications.test_sweep_worker import CHUNK, clean_run_of, succeeded
 from workforce.dates import today
 
@@ -28,16 +33,6 @@ QUICK_WATCHDOG = {
     "SWEEP_STALL_SECONDS": "3",
     "SWEEP_TIME": "00:00",
 }
-
-
-def populate(world, day: date, *, people: int = 12) -> None:
-    for n in range(people):
-        if n % 3 == 0:
-            world.supervisee(due_on=day - timedelta(1 + 7 * (n % 5)))
-        elif n % 3 == 1:
-            world.trainee(deadline=day - timedelta(n))
-        else:
-            world.supervisee(due_on=day + timedelta(n % 8))
 
 
 def health(client) -> dict:
@@ -58,13 +53,7 @@ def test_a_killed_sweep_is_finished_by_the_watchdog_and_health_says_degraded_mea
     bounds = chunk_bounds(as_of=day, chunk_size=CHUNK)
     assert len(bounds) >= 3
     lo, hi = bounds[1]
-    blocked = next(
-        p
-        for p in world.organisation.staff.order_by("pk")
-        if lo <= p.pk <= hi
-        and p.job_role == world.supervision_role
-        and p.started_in_role <= day - timedelta(29)
-    )
+    blocked = overdue_supervisee_between(world, lo, hi, day)
     with flag_held(blocked, day):
         first = celery_worker("first", **NO_REDELIVERY)
         run_daily_sweep_task.apply_async(

@@ -24,7 +24,13 @@ from notifications.sweep import chunk_bounds, run_daily_sweep
 from notifications.tasks import run_daily_sweep_task
 from tests.notifications.conftest import wait_for
 from tests.notifications.mail import sent_ids
-from tests.notifications.sweep_world import build_world, flag_held, snapshot
+from tests.notifications.sweep_world import (
+    build_world,
+    flag_held,
+    overdue_supervisee_between,
+    populate,
+    snapshot,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -32,17 +38,6 @@ AS_OF = date(2026, 3, 18)
 CHUNK = 4
 # Quick redelivery of a dead worker's unacknowledged task, so recovery takes seconds.
 QUICK_REDELIVERY = {"SUSTAIN_TEST_VISIBILITY_TIMEOUT": "4"}
-
-
-def populate(world, *, people: int = 12) -> None:
-    """A mix of people overdue, escalated, due soon and in date, over several chunks."""
-    for n in range(people):
-        if n % 3 == 0:
-            world.supervisee(due_on=AS_OF - timedelta(1 + 7 * (n % 5)))
-        elif n % 3 == 1:
-            world.trainee(deadline=AS_OF - timedelta(n))
-        else:
-            world.supervisee(due_on=AS_OF + timedelta(n % 8))
 
 
 def clean_run_of(as_of: date) -> dict[str, set[tuple]]:
@@ -67,7 +62,7 @@ def succeeded(as_of: date) -> bool:
 class TestTwoSweepsAtOnce:
     def test_two_beats_over_three_days_do_each_days_work_once(self):
         world = build_world()
-        populate(world)
+        populate(world, AS_OF)
         days = [AS_OF + timedelta(n) for n in range(3)]
         errors: list[BaseException] = []
 
@@ -107,7 +102,7 @@ class TestSweepOnRealWorkers:
         self, celery_worker, worker_queue
     ):
         world = build_world()
-        populate(world)
+        populate(world, AS_OF)
         days = [AS_OF + timedelta(n) for n in range(3)]
         celery_worker("a")
         celery_worker("b")
@@ -129,18 +124,11 @@ class TestSweepOnRealWorkers:
         self, celery_worker, worker_queue, mail_log, settings
     ):
         world = build_world()
-        populate(world)
+        populate(world, AS_OF)
         bounds = chunk_bounds(as_of=AS_OF, chunk_size=CHUNK)
         assert len(bounds) >= 3
         lo, hi = bounds[1]
-        # Someone overdue in the second chunk, whose flag the chunk will write.
-        blocked = next(
-            p
-            for p in world.organisation.staff.order_by("pk")
-            if lo <= p.pk <= hi
-            and p.job_role == world.supervision_role
-            and p.started_in_role <= AS_OF - timedelta(29)
-        )
+        blocked = overdue_supervisee_between(world, lo, hi, AS_OF)
         with flag_held(blocked, AS_OF):
             first = celery_worker("first", **QUICK_REDELIVERY)
             beat_tick(worker_queue, AS_OF)
