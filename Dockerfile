@@ -13,14 +13,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORT=8000 \
     MEDIA_ROOT=/srv/sustain/media
 WORKDIR /app
-# pg_dump and pg_restore for manage.py backup/restore (bookworm's 15, as compose's db).
+RUN useradd --create-home --uid 1000 sustain
+# pg_dump and pg_restore for manage.py backup/restore (bookworm's 15, as compose's db);
+# WeasyPrint draws certificate PDFs with Pango, and the fonts give its text glyphs.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client \
-    && rm -rf /var/lib/apt/lists/*
-RUN useradd --create-home --uid 1000 sustain
-# WeasyPrint draws certificate PDFs with Pango; the fonts give its text glyphs.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 # Exactly the locked, hashed packages; then the project itself without resolving again.
