@@ -50,6 +50,9 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
     {
         "accounts:two_factor_verify",
         "accounts:two_factor_setup",
+        "accounts:passkey_add",
+        "accounts:passkey_sign_in",
+        "accounts:backup_codes",
         "accounts:logout",
         "accounts:login",
         "health",

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django_otp.models import Device
 
 if TYPE_CHECKING:
     from accounts.roles import Role
     from workforce.models import StaffProfile
 
 
-class User(AbstractUser):
+# django-otp has no type stubs, so the stubs cannot see Passkey's reverse manager.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person who signs in. Email is unique (case-insensitively) when given."""
 
     # Per-request caches, set on first use by ``accounts.roles.roles_of`` and
@@ -89,3 +91,32 @@ class Invitation(models.Model):
 
     def is_usable(self, *, now: datetime) -> bool:
         return self.status(now=now) == "sent"
+
+
+class Passkey(Device):
+    """A WebAuthn credential (a passkey or security key) used as a second factor.
+
+    A django-otp device, so a passkey sign-in marks the session verified the same way
+    a code does (``user.is_verified()``). Only the public key is stored. The counter
+    is the authenticator's own: a response whose count does not go up is refused
+    (unless the authenticator keeps none, and reports 0 every time), which is how a
+    cloned key shows itself.
+    """
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="passkeys"
+    )
+    credential_id = models.BinaryField(max_length=1023)
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    # Hints the browser uses to offer the right authenticator (usb, internal, ...).
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credential_id"], name="passkey_credential_unique"
+            )
+        ]

@@ -1,10 +1,11 @@
 """Two-factor authentication: who needs it, enrolment, verification and recovery.
 
-Built on django-otp: an authenticator app (TOTP, RFC 6238) plus single-use backup
-codes. Supervisors, managers, commissioners, editors and admins reach special-category
-data, so they must verify a second factor when ``TWO_FACTOR_REQUIRED`` is on (it is on
-unless the environment turns it off). A practitioner may enrol too; once enrolled,
-they are asked for a code like everyone else.
+Built on django-otp: an authenticator app (TOTP, RFC 6238), passkeys (WebAuthn, in
+``accounts.passkeys``) and single-use backup codes. Supervisors, managers,
+commissioners, editors and admins reach special-category data, so they must verify a
+second factor when ``TWO_FACTOR_REQUIRED`` is on (it is on unless the environment
+turns it off). A practitioner may enrol too; once enrolled, they are asked for a
+second factor like everyone else.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import Passkey, User
 from accounts.roles import Role, has_role
 
 log = logging.getLogger("sustain.security")
@@ -170,7 +171,7 @@ def reset_two_factor(user: User, *, by: str) -> int:
     """
     removed = 0
     with transaction.atomic():
-        for model in (TOTPDevice, StaticDevice):
+        for model in (TOTPDevice, StaticDevice, Passkey):
             _, per_model = model.objects.filter(user=user).delete()
             removed += per_model.get(model._meta.label, 0)
     log.warning("two-factor reset user=%s by=%s devices=%s", user.pk, by, removed)

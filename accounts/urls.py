@@ -18,6 +18,9 @@ urlpatterns = [
     ),
     path("two-factor/", views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/set-up/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/passkey/", views.passkey_add, name="passkey_add"),
+    path("two-factor/passkey/sign-in/", views.passkey_sign_in, name="passkey_sign_in"),
+    path("two-factor/backup-codes/", views.backup_codes, name="backup_codes"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",

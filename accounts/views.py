@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
 from accounts.invitations import (
     InvitationError,
@@ -19,7 +20,7 @@ from accounts.invitations import (
     find_invitation,
     invite,
 )
-from accounts.models import User
+from accounts.models import Passkey, User
 from accounts.roles import Role, has_role
 
 
@@ -188,6 +189,110 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/two_factor_verify.html",
-        {"form": form, "next": _safe_next(request)},
+        {
+            "form": form,
+            "next": _safe_next(request),
+            "has_passkey": Passkey.objects.filter(user=user, confirmed=True).exists(),
+        },
         status=400 if form.errors else 200,
     )
+
+
+NEW_BACKUP_CODES = "sustain_new_backup_codes"
+
+
+def _may_add_second_factor(request: HttpRequest) -> bool:
+    """Whether this session may add a device: verified, or enrolling the first one.
+
+    A password alone must never add a passkey beside an existing second factor.
+    """
+    from accounts import two_factor
+
+    return bool(
+        request.user.is_verified()  # type: ignore[union-attr]
+        or not two_factor.is_enrolled(request)
+    )
+
+
+@login_required
+def passkey_add(request: HttpRequest) -> HttpResponse:
+    """Add a passkey: the page (GET), its options and the browser's answer (POST)."""
+    from accounts import passkeys, two_factor
+
+    user = request.user
+    assert isinstance(user, User)
+    if not _may_add_second_factor(request):
+        return redirect(
+            f"{reverse('accounts:two_factor_verify')}?"
+            f"{urlencode({'next': request.get_full_path()})}"
+        )
+    if request.method != "POST":
+        return render(
+            request,
+            "accounts/passkey_add.html",
+            {"next": _safe_next(request), "required": two_factor.must_enrol(user)},
+        )
+    if request.POST.get("step") == "options":
+        return HttpResponse(
+            passkeys.registration_options(request, user),
+            content_type="application/json",
+        )
+    first = not two_factor.is_enrolled(request)
+    try:
+        passkey = passkeys.register(
+            request,
+            user,
+            response=request.POST.get("response", ""),
+            name=request.POST.get("name", ""),
+            now=timezone.now(),
+        )
+    except passkeys.PasskeyError as error:
+        return JsonResponse({"detail": str(error)}, status=400)
+    request.session[two_factor.ENROLLED_SESSION_KEY] = True
+    if first:
+        # The passkey is the first factor this person enrolled: this session is now
+        # verified with it, and backup codes are their way back if it is lost.
+        request.session.cycle_key()
+        otp_login(request, passkey)
+        request.session[NEW_BACKUP_CODES] = two_factor.replace_backup_codes(user)
+        query = urlencode({"next": _safe_next(request)})
+        target = f"{reverse('accounts:backup_codes')}?{query}"
+    else:
+        messages.success(request, "Your passkey is added.")
+        target = _safe_next(request)
+    return JsonResponse({"redirect": target})
+
+
+@login_required
+def backup_codes(request: HttpRequest) -> HttpResponse:
+    """Show new backup codes once, right after a passkey was the first factor added."""
+    codes = request.session.pop(NEW_BACKUP_CODES, None)
+    if not codes:
+        return redirect(_safe_next(request))
+    return render(
+        request,
+        "accounts/two_factor_backup_codes.html",
+        {"codes": codes, "next": _safe_next(request)},
+    )
+
+
+@login_required
+@require_POST
+def passkey_sign_in(request: HttpRequest) -> HttpResponse:
+    """Verify the second factor with a passkey: options, then the browser's answer."""
+    from accounts import passkeys
+
+    user = request.user
+    assert isinstance(user, User)
+    if request.POST.get("step") == "options":
+        return HttpResponse(
+            passkeys.authentication_options(request, user),
+            content_type="application/json",
+        )
+    try:
+        passkeys.verify(
+            request, user, response=request.POST.get("response", ""), now=timezone.now()
+        )
+    except passkeys.PasskeyError as error:
+        return JsonResponse({"detail": str(error)}, status=400)
+    return JsonResponse({"redirect": _safe_next(request)})

@@ -22,10 +22,9 @@ copyFileSync(
   path.join(govuk, "govuk-frontend.min.js"),
   path.join(dist, "js", "govuk-frontend.min.js"),
 );
-copyFileSync(
-  path.join(root, "assets", "js", "app.mjs"),
-  path.join(dist, "js", "app.mjs"),
-);
+for (const script of ["app.mjs", "passkey.mjs"]) {
+  copyFileSync(path.join(root, "assets", "js", script), path.join(dist, "js", script));
+}
 mkdirSync(path.join(dist, "images"), { recursive: true });
 copyFileSync(
   path.join(root, "assets", "images", "favicon.svg"),
