@@ -319,6 +319,9 @@ def load_training_content(directory: Path = MODULES_DIR) -> LoadResult:
         for name, value in fields.items():
             setattr(draft, name, value)
         draft.source_hash = digest
+        # A file cannot decide what happens to requirements: an editor chooses
+        # that in the editor before the change is approved.
+        draft.requirements_after_change = ""
         _submit_for_sense_check(draft)
         updated += 1
     return LoadResult(created=created, updated=updated, unchanged=unchanged)

@@ -10,11 +10,14 @@ from typing import Any
 
 from django.db import transaction
 from wagtail.log_actions import log
+from wagtail.models import PageLogEntry
 
 from learning.events import module_version_required
 from learning.models import Completion, ModulePage, Requirement, TrainingStatus
+from learning.models.pages import AfterChange
 
 LOG_ACTION = "learning.require_version"
+KEEP_LOG_ACTION = "learning.keep_earlier_completions"
 MAX_GRACE_DAYS = 365
 
 
@@ -118,3 +121,36 @@ def require_module_version(
         },
     )
     return Affected(requirements=len(requirements), people=len(to_tell))
+
+
+def apply_published_change(
+    *, module: ModulePage, decided_by: Any, as_of: date
+) -> Affected | None:
+    """Carry out the editor's decision on a just-published material change, once
+    per version: require the version (``require_module_version``) or record that
+    earlier completions still count. ``decided_by`` is whoever wrote the revision."""
+    decision = module.requirements_after_change
+    if decision not in AfterChange.values:
+        return None
+    version = module.content_version
+    if PageLogEntry.objects.filter(
+        page=module,
+        action__in=[LOG_ACTION, KEEP_LOG_ACTION],
+        data__version=version,
+    ).exists():
+        return None
+    if decision == AfterChange.REQUIRE:
+        return require_module_version(
+            module=module,
+            version=version,
+            grace_days=module.grace_days,
+            decided_by=decided_by,
+            as_of=as_of,
+        )
+    log(
+        instance=module,
+        action=KEEP_LOG_ACTION,
+        user=decided_by,
+        data={"version": version},
+    )
+    return Affected(requirements=0, people=0)

@@ -4,8 +4,10 @@ from typing import Any
 
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
+from wagtail.signals import page_published
 
-from learning.models import Requirement
+from learning.material import apply_published_change
+from learning.models import ModulePage, Requirement
 from learning.services import requirement_changed, sync_training_status
 from workforce.dates import today
 from workforce.signals import staff_changed
@@ -42,3 +44,15 @@ m2m_changed.connect(
     sender=Requirement.organisations.through,
     dispatch_uid="learning_requirement_orgs",
 )
+
+
+@receiver(page_published, sender=ModulePage, dispatch_uid="learning_module_published")
+def module_published(
+    sender: Any, instance: ModulePage, revision: Any, **kwargs: Any
+) -> None:
+    """A published material change does to requirements what its editor chose."""
+    apply_published_change(
+        module=instance,
+        decided_by=getattr(revision, "user", None),
+        as_of=today(),
+    )

@@ -187,8 +187,13 @@ def register_review_report() -> MenuItem:
 
 @hooks.register("register_log_actions")
 def register_material_change_log(actions: Any) -> None:
-    from learning.material import LOG_ACTION
+    from learning.material import KEEP_LOG_ACTION, LOG_ACTION
 
     actions.register_action(
         LOG_ACTION, "Require version", "Required a new version of the module"
+    )
+    actions.register_action(
+        KEEP_LOG_ACTION,
+        "Keep earlier completions",
+        "Published a material change; earlier completions still count",
     )

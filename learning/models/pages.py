@@ -43,8 +43,59 @@ class TrainingCatalogPage(Page):
         return context
 
 
+class AfterChange(models.TextChoices):
+    """What a published material change does to the requirements for the module."""
+
+    REQUIRE = (
+        "require",
+        "Everyone must take the new version: requirements ask for it, and people "
+        "whose completions are all older are told and given the grace period",
+    )
+    KEEP = (
+        "keep",
+        "Earlier completions still count until they are next renewed: nobody "
+        "needs to redo it now",
+    )
+
+
 class ModulePageForm(WagtailAdminPageForm):
-    """The editor's form: ticking 'material change' raises the content version."""
+    """The editor's form: ticking 'material change' raises the content version,
+    and the editor decides what that does to requirements."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Radios with no "---------" choice; nothing is chosen until the editor does.
+        self.fields["requirements_after_change"].choices = AfterChange.choices
+        page = self.instance
+        live_version = self._live_version()
+        if live_version is None:
+            return
+        if page.content_version > live_version:
+            # A draft that already raises the version keeps its decision.
+            self.initial["material_change"] = True
+        else:
+            # The last decision was applied when it was published; start afresh.
+            self.initial["requirements_after_change"] = ""
+        from learning.material import affected_by
+
+        affected = affected_by(page, live_version + 1)
+        self.fields["requirements_after_change"].help_text = (
+            f"If everyone must take the new version, {affected.people} "
+            f"{'learner' if affected.people == 1 else 'learners'} with only earlier "
+            f"completions will be told and given the grace period "
+            f"({affected.requirements} "
+            f"{'requirement' if affected.requirements == 1 else 'requirements'} "
+            "ask for this module)."
+        )
+
+    def _live_version(self) -> int | None:
+        if not self.instance.pk:
+            return None
+        return (
+            ModulePage.objects.filter(pk=self.instance.pk)
+            .values_list("content_version", flat=True)
+            .first()
+        )
 
     material_change = forms.BooleanField(
         required=False,
@@ -56,15 +107,31 @@ class ModulePageForm(WagtailAdminPageForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if (
-            cleaned.get("material_change")
-            and not (cleaned.get("what_changed") or "").strip()
-        ):
+        if not cleaned.get("material_change"):
+            cleaned["requirements_after_change"] = ""
+            return cleaned
+        if not (cleaned.get("what_changed") or "").strip():
             self.add_error(
                 "what_changed",
                 "Say what changed: learners who must redo the module will see it.",
             )
+        if not cleaned.get("requirements_after_change"):
+            self.add_error(
+                "requirements_after_change",
+                "Choose what the material change does to requirements.",
+            )
         return cleaned
+
+    def clean_grace_days(self) -> int:
+        from learning.material import MAX_GRACE_DAYS
+
+        value = self.cleaned_data.get("grace_days")
+        if value is None or not 0 <= value <= MAX_GRACE_DAYS:
+            raise forms.ValidationError(
+                f"Enter the days people have to take the new version, from 0 to "
+                f"{MAX_GRACE_DAYS}."
+            )
+        return value
 
     # Plain words beside each field, so an editor never meets a database constraint
     # ("module_pass_mark_1_to_100") or Django's generic number messages.
@@ -103,13 +170,7 @@ class ModulePageForm(WagtailAdminPageForm):
     def save(self, commit: bool = True) -> ModulePage:
         page: ModulePage = super().save(commit=False)
         # Count from the live version, so saving several drafts raises it only once.
-        live_version = (
-            ModulePage.objects.filter(pk=page.pk)
-            .values_list("content_version", flat=True)
-            .first()
-            if page.pk
-            else None
-        )
+        live_version = self._live_version()
         base = live_version if live_version is not None else page.content_version
         if self.cleaned_data.get("material_change"):
             page.content_version = base + 1
@@ -203,6 +264,19 @@ class ModulePage(Page):
         help_text="For a material change: what changed and why, in a few sentences. "
         "Learners see it on the module page and in the email telling them.",
     )
+    requirements_after_change = models.CharField(
+        "What the material change does to requirements",
+        max_length=10,
+        choices=AfterChange.choices,
+        blank=True,
+        help_text="Applied when the change is published.",
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        "Grace period (days)",
+        default=30,
+        help_text="If everyone must take the new version: how many days from "
+        "publishing before anyone with only an older completion is overdue.",
+    )
     # Set by ``load_training_content``: a module whose source file is unchanged is
     # left alone, so reloading never makes a new revision or undoes an editor's work.
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -220,7 +294,10 @@ class ModulePage(Page):
                 FieldPanel("audience"),
                 FieldPanel("estimated_minutes"),
                 FieldPanel("content_version", read_only=True),
+                FieldPanel("material_change"),
                 FieldPanel("what_changed"),
+                FieldPanel("requirements_after_change", widget=forms.RadioSelect),
+                FieldPanel("grace_days"),
             ],
             heading="About the module",
         ),

@@ -205,3 +205,25 @@ def html_paper(html: str) -> list[dict]:
     return signing.loads(
         unescape(_PAPER.search(html).group(1)), salt="learning.papers"
     )["paper"]
+
+
+def admin_edit_data(client, page: ModulePage, **fields: str) -> dict:
+    """The Wagtail edit form for ``page`` as the signed-in user's browser would
+    send it, with ``fields`` changed. The stream editors are drawn by JavaScript,
+    so the streams go as empty streams."""
+    from wagtail.test.utils.form_data import (
+        nested_form_data,
+        querydict_from_html,
+        streamfield,
+    )
+
+    url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+    data = querydict_from_html(
+        client.get(url).content.decode(), form_id="page-edit-form"
+    ).copy()
+    data.update(
+        nested_form_data({"body": streamfield([]), "knowledge_check": streamfield([])})
+    )
+    for name, value in fields.items():
+        data[name] = value
+    return data

@@ -3,15 +3,10 @@
 import pytest
 from django.urls import reverse
 from wagtail.models import Page, Site
-from wagtail.test.utils.form_data import (
-    nested_form_data,
-    querydict_from_html,
-    streamfield,
-)
 
 from learning.models import ModulePage, ModulePageForm, TrainingCatalogPage
 from tests.factories import UserFactory
-from tests.factories.learning import catalogue, make_module
+from tests.factories.learning import admin_edit_data, catalogue, make_module
 
 pytestmark = pytest.mark.django_db
 
@@ -87,19 +82,11 @@ class TestMaterialChange:
 class TestPublishingAMaterialChange:
     def publish(self, client, page, *, material):
         url = reverse("wagtailadmin_pages:edit", args=[page.pk])
-        data = querydict_from_html(
-            client.get(url).content.decode(), form_id="page-edit-form"
-        )
-        data = data.copy()
-        # The stream editors are drawn by JavaScript; send them as empty streams.
-        data.update(
-            nested_form_data(
-                {"body": streamfield([]), "knowledge_check": streamfield([])}
-            )
-        )
+        data = admin_edit_data(client, page)
         if material:
             data["material_change"] = "on"
             data["what_changed"] = "The guidance on return interviews changed."
+            data["requirements_after_change"] = "keep"
         else:
             data.pop("material_change", None)
         data["action-publish"] = "action-publish"
@@ -122,12 +109,7 @@ def test_a_material_change_needs_a_what_changed_note(client):
     page = make_module(content_version=2)
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     url = reverse("wagtailadmin_pages:edit", args=[page.pk])
-    data = querydict_from_html(
-        client.get(url).content.decode(), form_id="page-edit-form"
-    ).copy()
-    data.update(
-        nested_form_data({"body": streamfield([]), "knowledge_check": streamfield([])})
-    )
+    data = admin_edit_data(client, page)
     data["material_change"] = "on"
     data["what_changed"] = ""
     data["action-publish"] = "action-publish"

@@ -11,16 +11,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.test.utils.form_data import (
-    nested_form_data,
-    querydict_from_html,
-    streamfield,
-)
 
 from accounts.roles import Role
 from learning.content import MODULES_DIR, load_training_content
 from learning.models import ModulePage, SenseCheck, SenseCheckRole
 from tests.factories import UserFactory
+from tests.factories.learning import admin_edit_data
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +30,7 @@ def module():
 def post_edit(client, page: ModulePage, action: str) -> None:
     """Post the admin's edit form for ``page`` with a new summary and ``action``."""
     url = reverse("wagtailadmin_pages:edit", args=[page.pk])
-    data = querydict_from_html(
-        client.get(url).content.decode(), form_id="page-edit-form"
-    ).copy()
-    # The stream editors are drawn by JavaScript; send them as empty streams.
-    data.update(
-        nested_form_data({"body": streamfield([]), "knowledge_check": streamfield([])})
-    )
-    data["summary"] = "A clearer summary."
+    data = admin_edit_data(client, page, summary="A clearer summary.")
     data[action] = action
     response = client.post(url, data)
     assert response.status_code in {200, 302}
