@@ -204,6 +204,86 @@ class TestLearning:
             assert private not in main
         assert_accessible(page)
 
+    def test_a_learner_fails_revisits_the_sections_and_passes_on_different_items(
+        self, page, demo, switch_to, assert_accessible
+    ):
+        switch_to("practitioner")
+        person = StaffProfile.objects.get(user__username="practitioner")
+        module = ModulePage.objects.get(slug="understanding-cse")
+        bank = {q.id: q for q in module.questions()}
+        earlier = Attempt.objects.filter(person=person, module=module)
+        last_pk = max(earlier.values_list("pk", flat=True), default=0)
+
+        # First try: every answer wrong.
+        _ok(page.goto(module.url))
+        assert_accessible(page)
+        _ok(page.goto(f"/learning/modules/{module.pk}/check/"))
+        assert_accessible(page)
+        first = [entry["question"] for entry in html_paper(page.content())]
+        for qid in first:
+            wrong = next(k for k in bank[qid].keys if k not in bank[qid].correct_keys)
+            _choose(page, qid, wrong)
+        page.get_by_role("button", name="Submit answers").click()
+        page.wait_for_url("**/learning/attempts/*/")
+        assert page.locator("h1").inner_text() == "Not passed this time"
+        assert_accessible(page)
+
+        # The result names each missed question and the section behind it, and
+        # gives away neither the right option nor the explanation.
+        main = page.locator("main").inner_text()
+        listed = page.locator("#questions-to-work-on li").all_inner_texts()
+        assert len(listed) == len(first)
+        headings = [section["heading"] for section in module.sections]
+        sections = sorted({bank[qid].section for qid in first})
+        for qid, item in zip(first, listed, strict=True):
+            question = bank[qid]
+            assert question.text in item
+            number = question.section
+            assert f"Revisit section {number}: {headings[number - 1]}" in item
+            for index in question.correct:
+                assert question.options[index] not in main
+            assert question.explanation not in main
+        assert "right answer" not in main.lower()
+
+        # Trying again at once: first the sections to revisit, and no questions.
+        page.get_by_role("link", name="Try the knowledge check again").click()
+        assert page.locator("h1").inner_text() == "Before you try again"
+        assert page.locator("input[type=radio], input[type=checkbox]").count() == 0
+        assert_accessible(page)
+        links = page.locator("main ul a")
+        assert [
+            int(re.search(r"Section (\d+)", t)[1]) for t in links.all_inner_texts()
+        ] == sections
+        for number in sections:
+            page.get_by_role(
+                "link", name=f"Section {number}: {headings[number - 1]}"
+            ).click()
+            assert _section_heading(page).startswith(f"Section {number} of ")
+            assert_accessible(page)
+            page.go_back()
+
+        # The retake opens, with questions the first try did not show; pass it.
+        _ok(page.goto(f"/learning/modules/{module.pk}/check/"))
+        second = [entry["question"] for entry in html_paper(page.content())]
+        assert len(second) == len(first)
+        assert not set(second) & set(first)
+        assert_accessible(page)
+        for qid in second:
+            for key in sorted(bank[qid].correct_keys):
+                _choose(page, qid, key)
+        page.get_by_role("button", name="Submit answers").click()
+        page.wait_for_url("**/learning/attempts/*/")
+        assert page.locator("h1").inner_text() == "You passed"
+        assert_accessible(page)
+        # Every attempt is kept, each with the paper it showed.
+        attempts = list(
+            Attempt.objects.filter(
+                person=person, module=module, pk__gt=last_pk
+            ).order_by("pk")
+        )
+        assert [a.passed for a in attempts] == [False, True]
+        assert [[e["question"] for e in a.paper] for a in attempts] == [first, second]
+
 
 class TestSupervision:
     def test_a_session_is_logged_finalised_and_signed_off_and_stays_private(
