@@ -67,3 +67,14 @@ class EnrolCodeForm(TwoFactorCodeForm):
         ),
         error_messages={"required": "Enter the 6-digit code from your app"},
     )
+
+
+class ApiTokenForm(forms.Form):
+    """A name for a new API token, so its owner can tell their tokens apart."""
+
+    name = forms.CharField(
+        label="What is the token for?",
+        help_text="For example, the name of the report or system that will use it.",
+        max_length=100,
+        required=False,
+    )

@@ -15,9 +15,9 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from accounts.tokens import revoke_all_tokens
 
 
 @transaction.atomic
@@ -28,7 +28,7 @@ def end_access(*, users: Iterable[User], now: datetime | None = None) -> int:
     if not ids:
         return 0
     changed = User.objects.filter(pk__in=ids, is_active=True).update(is_active=False)
-    Token.objects.filter(user_id__in=ids).delete()
+    revoke_all_tokens(user_ids=ids, now=now)
     wanted = {str(pk) for pk in ids}
     stale = [
         session.pk

@@ -120,3 +120,49 @@ class Passkey(Device):
                 fields=["credential_id"], name="passkey_credential_unique"
             )
         ]
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def live(self, *, now: datetime) -> ApiTokenQuerySet:
+        """Keep the tokens that still open the API: not revoked, not expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class ApiToken(models.Model):
+    """A key a reporting tool or HR system uses to call the API as its owner.
+
+    Only the SHA-256 of the key is stored (``accounts.tokens``): the key is shown
+    once, when it is made. ``prefix`` is its first characters, to tell tokens apart.
+    """
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="sustain_api_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.prefix}…"
+
+    def status(self, *, now: datetime) -> str:
+        """Say whether the token is revoked, expired or live."""
+        if self.revoked_at:
+            return "revoked"
+        if now >= self.expires_at:
+            return "expired"
+        return "live"

@@ -25,6 +25,7 @@ from accounts.roles import Role, has_role
 from commissioning.reports import provider_scope, scoped_provider, table_for
 from commissioning.reports.common import SUPPRESSED, ReportScope, Table, team_scope
 from commissioning.reports.trends import last_complete_month, snapshot_table
+from config.api import API_THROTTLES
 from workforce.dates import add_months, today
 from workforce.roster import MAX_ROWS, save_roster_rows
 
@@ -112,6 +113,7 @@ class FiguresView(APIView):
     """Read one table of figures, for every provider in scope or one's teams."""
 
     permission_classes = [IsAuthenticated, CanReadFigures]
+    throttle_classes = API_THROTTLES
     table_key = ""
 
     def get(self, request: Request) -> Response:
@@ -152,6 +154,7 @@ class ProvidersView(APIView):
     """List the providers whose figures you may read."""
 
     permission_classes = [IsAuthenticated, CanReadFigures]
+    throttle_classes = API_THROTTLES
 
     @extend_schema(
         summary="Providers in your scope",
@@ -188,6 +191,7 @@ class SnapshotsView(APIView):
     """Read the monthly snapshots (default: the last 12 complete months)."""
 
     permission_classes = [IsAuthenticated, CanReadFigures]
+    throttle_classes = API_THROTTLES
 
     @extend_schema(
         summary="Monthly snapshots of every figure",
@@ -234,6 +238,8 @@ class RosterView(APIView):
     """Create or update staff from an HR system: all rows saved, or none."""
 
     permission_classes = [IsAuthenticated, CanSyncRoster]
+    throttle_classes = API_THROTTLES
+    throttle_scope = "roster"
 
     @extend_schema(
         summary="Sync the staff roster (upsert by email)",

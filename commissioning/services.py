@@ -1,14 +1,13 @@
-"""State changes for commissioning: taking monthly snapshots and API tokens."""
+"""State changes for commissioning: taking monthly snapshots."""
 
 from __future__ import annotations
 
 import calendar
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from commissioning.models import MetricSnapshot
 from commissioning.reports import tables_for
@@ -20,9 +19,6 @@ from commissioning.reports.common import (
     team_scope,
 )
 from workforce.dates import add_months
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 
 def month_end(month: date) -> date:
@@ -94,16 +90,3 @@ def backfill_snapshots(*, as_of: date, months: int = 12) -> int:
         take_monthly_snapshots(month=add_months(last, -n))
         for n in range(months - 1, -1, -1)
     )
-
-
-def create_api_token(*, user: User) -> Token:
-    """Issue the user a new API token, replacing any they had (shown once)."""
-    with transaction.atomic():
-        Token.objects.filter(user=user).delete()
-        return Token.objects.create(user=user)
-
-
-def revoke_api_token(*, user: User) -> bool:
-    """Revoke the user's API token; say whether there was one."""
-    deleted, _ = Token.objects.filter(user=user).delete()
-    return bool(deleted)

@@ -31,5 +31,5 @@ urlpatterns = [
     ),
     path("api-token/", views.api_token, name="api_token"),
     path("api-token/create/", views.create_token, name="create_token"),
-    path("api-token/revoke/", views.revoke_token, name="revoke_token"),
+    path("api-token/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
 ]

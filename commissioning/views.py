@@ -9,16 +9,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
+from accounts import tokens
+from accounts.forms import ApiTokenForm
+from accounts.models import ApiToken
 from accounts.roles import Role, has_role
-from commissioning import services
 from commissioning.reports import (
     provider_scope,
     scoped_provider,
@@ -318,37 +321,50 @@ def export_provider(
     return _export(tables, fmt, subject=provider.name, as_of=as_of)
 
 
-@login_required
-def api_token(request: HttpRequest) -> HttpResponse:
-    """Show whether the user has an API token, and let them create or revoke it."""
-    _require_reporting_role(request)
-    response = render(
+def _token_page(
+    request: HttpRequest, *, new_key: str = "", form: ApiTokenForm | None = None
+) -> HttpResponse:
+    owned = ApiToken.objects.filter(user=request.user).order_by("-created_at", "-pk")
+    now = timezone.now()
+    # The new key is in this response only (PrivateCacheMiddleware: no-store).
+    return render(
         request,
         "commissioning/api_token.html",
         {
-            "has_token": Token.objects.filter(user=request.user).exists(),
-            "new_key": request.session.pop("new_api_token", None),
+            "tokens": [(token, token.status(now=now)) for token in owned],
+            "new_key": new_key,
+            "form": form or ApiTokenForm(),
+            "token_days": settings.API_TOKEN_DAYS,
         },
+        status=400 if form is not None and form.errors else 200,
     )
-    response["Cache-Control"] = "no-store"
-    return response
+
+
+@login_required
+def api_token(request: HttpRequest) -> HttpResponse:
+    """List the user's API tokens, and let them make a new one or revoke one."""
+    _require_reporting_role(request)
+    return _token_page(request)
 
 
 @login_required
 @require_POST
 def create_token(request: HttpRequest) -> HttpResponse:
-    """Issue a new API token (replacing the old one) and show it once."""
+    """Make a new API token and show its key, this once."""
     _require_reporting_role(request)
-    token = services.create_api_token(user=request.user)
-    request.session["new_api_token"] = token.key
-    return redirect("commissioning:api_token")
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _token_page(request, form=form)
+    _, key = tokens.issue_token(user=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+    return _token_page(request, new_key=key)
 
 
 @login_required
 @require_POST
-def revoke_token(request: HttpRequest) -> HttpResponse:
-    """Revoke the user's API token."""
+def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Revoke one of the user's own API tokens (anyone else's is 404)."""
     _require_reporting_role(request)
-    if services.revoke_api_token(user=request.user):
-        messages.success(request, "Your API token has been revoked.")
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    if tokens.revoke_token(token=token, actor=request.user):  # type: ignore[arg-type]
+        messages.success(request, f"The API token {token} has been revoked.")
     return redirect("commissioning:api_token")

@@ -57,13 +57,13 @@ class TestPrivateCache:
         assert response.headers["Cache-Control"] == "private, no-store"
 
     def test_the_api_signed_in_by_token_is_no_store(self, client):
-        from rest_framework.authtoken.models import Token
+        from accounts.tokens import issue_token
 
         user = UserFactory(roles=[Role.PLATFORM_ADMIN])
         StaffProfileFactory(user=user)
-        token = Token.objects.create(user=user)
+        _, key = issue_token(user=user)
         response = client.get(
-            "/api/v1/providers/", headers={"Authorization": f"Token {token.key}"}
+            "/api/v1/providers/", headers={"Authorization": f"Token {key}"}
         )
         assert response.headers["Cache-Control"] == "private, no-store"
 

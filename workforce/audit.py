@@ -24,6 +24,9 @@ ACTIONS = (
         "Approve external training",
         "External training approved",
     ),
+    ("sustain.api_token.create", "Create an API token", "API token created"),
+    ("sustain.api_token.revoke", "Revoke an API token", "API token revoked"),
+    ("sustain.roster.import", "Import the staff roster", "Roster imported"),
 )
 ACTION_NAMES = frozenset(name for name, _, _ in ACTIONS)
 

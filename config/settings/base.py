@@ -54,7 +54,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     # Django
     "django.contrib.auth",
@@ -126,6 +125,17 @@ def sqlite_options() -> dict[str, object]:
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = sqlite_options()
+
+# --- Cache --------------------------------------------------------------------------
+# API throttles count in a table every web process shares (created by the accounts
+# migrations), so the web path does not depend on Redis.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttles": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "sustain_throttles",
+    },
+}
 
 # --- Authentication -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -265,13 +275,23 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Requests per account (config/api.py), counted in the shared database cache so
+    # every gunicorn worker sees one count. Over the rate: a JSON 429 with a detail
+    # and Retry-After. Roster syncs also count against their own, lower rate.
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_RATE", default="600/hour"),
+        "roster": env("API_ROSTER_RATE", default="30/hour"),
+    },
+    "NUM_PROXIES": env.int("PROXY_COUNT", default=0),
 }
+# API tokens expire this many days after they are made (accounts/tokens.py).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sustain API",
     "DESCRIPTION": "Aggregate training and supervision figures, and roster sync.",

@@ -4,11 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.leavers import end_leavers_access
 from accounts.roles import Role
+from accounts.tokens import issue_token
 from notifications.sweep import run_daily_sweep
 from tests.factories import StaffProfileFactory, UserFactory
 from workforce.dates import today
@@ -34,7 +34,7 @@ def api_status(token: str) -> int:
 
 class TestTheSweepOnTheLeavingDate:
     def test_a_leaver_cannot_sign_in_and_their_token_answers_401(self, client, leaver):
-        token = Token.objects.create(user=leaver.user).key
+        _, token = issue_token(user=leaver.user)
         browser = client
         browser.force_login(leaver.user)
         as_of = today() + timedelta(days=3)

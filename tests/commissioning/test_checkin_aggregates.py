@@ -32,10 +32,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from accounts.tokens import issue_token
 from commissioning.reports import provider_scope, table_for, team_scope
 from commissioning.reports.common import SUPPRESSED
 from supervision.models import CheckInScoreRecord
@@ -258,8 +258,8 @@ class TestResponses:
 
     def test_the_api_sends_null_and_a_suppressed_flag(self, delta):
         client = APIClient()
-        token = Token.objects.create(user=delta["commissioner"].user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, key = issue_token(user=delta["commissioner"].user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
         body = client.get(f"/api/v1/checkins/?provider={delta['provider'].pk}").json()
 
