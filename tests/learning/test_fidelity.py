@@ -96,6 +96,9 @@ FIXED = [
         None,
     ),
     (EMOTIONAL, "do not describe any real young person", "any real person"),
+    (EMOTIONAL, None, "consolidation programme"),
+    # The NCA's alert says "a large proportion", not "most".
+    (FOSTER, "most victims are boys", "a large proportion of cases involve boys"),
 ]
 
 
