@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from accounts import sso
 from accounts.roles import Role, roles_of
 
 
@@ -20,4 +21,6 @@ def roles(request: HttpRequest) -> dict[str, object]:
         # The demo notice: a privileged person signed in without a second factor.
         "two_factor_off": not settings.TWO_FACTOR_REQUIRED
         and bool(user_roles - {Role.PRACTITIONER}),
+        "single_sign_on": sso.is_enabled(),
+        "single_sign_on_name": settings.OIDC_PROVIDER_NAME,
     }

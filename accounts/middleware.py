@@ -53,6 +53,8 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
         "accounts:passkey_add",
         "accounts:passkey_sign_in",
         "accounts:backup_codes",
+        "oidc_authentication_init",
+        "oidc_authentication_callback",
         "accounts:logout",
         "accounts:login",
         "health",
@@ -93,7 +95,7 @@ class TwoFactorMiddleware:
         if name in OPEN_BEFORE_SECOND_FACTOR:
             return None
         assert isinstance(user, User)
-        if not user.is_verified() and (  # type: ignore[attr-defined]
+        if not two_factor.is_verified(request) and (
             two_factor.must_enrol(user) or two_factor.is_enrolled(request)
         ):
             if request.path.startswith("/api/"):

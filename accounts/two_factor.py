@@ -37,6 +37,9 @@ PRIVILEGED_ROLES = (
 )
 BACKUP_CODE_COUNT = 10
 ENROLLED_SESSION_KEY = "sustain_two_factor_enrolled"
+# Set by single sign-on when ``OIDC_TRUST_MFA_CLAIM`` is on and the provider says it
+# checked a second factor (see ``accounts.sso``).
+PROVIDER_MFA_SESSION_KEY = "sustain_provider_mfa"
 TOTP_PATTERN = re.compile(r"\d{6}")
 BACKUP_PATTERN = re.compile(r"[a-z2-7]{8}")
 
@@ -49,6 +52,14 @@ def is_privileged(user: User) -> bool:
 def must_enrol(user: User) -> bool:
     """Say whether the user may not go on without an enrolled second factor."""
     return bool(settings.TWO_FACTOR_REQUIRED) and is_privileged(user)
+
+
+def is_verified(request: HttpRequest) -> bool:
+    """Say whether this session has passed a second factor, here or at the provider."""
+    return bool(
+        request.user.is_verified()  # type: ignore[union-attr]
+        or request.session.get(PROVIDER_MFA_SESSION_KEY) is True
+    )
 
 
 def is_enrolled(request: HttpRequest) -> bool:

@@ -208,10 +208,7 @@ def _may_add_second_factor(request: HttpRequest) -> bool:
     """
     from accounts import two_factor
 
-    return bool(
-        request.user.is_verified()  # type: ignore[union-attr]
-        or not two_factor.is_enrolled(request)
-    )
+    return two_factor.is_verified(request) or not two_factor.is_enrolled(request)
 
 
 @login_required

@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("accounts.urls")),
+    # Single sign-on (OpenID Connect): /oidc/authenticate/ and /oidc/callback/.
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("workforce/", include("workforce.urls")),
     path("learning/", include("learning.urls")),
     path("supervision/", include("supervision.urls")),

@@ -142,6 +142,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.EmailOrUsernameBackend",
+    "accounts.sso.SignInBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
@@ -187,6 +188,29 @@ AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_ip"
 # On unless the environment turns it off (the demo does, with a notice on each page).
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
 OTP_TOTP_ISSUER = "Sustain"
+
+# Single sign-on with the organisation's OpenID Connect provider (mozilla-django-oidc):
+# off unless a client id and the provider's endpoints are set. Authorization code flow
+# with PKCE; ID tokens signed RS256 and checked against the provider's JWKS. It only
+# matches existing, active people by verified email (accounts/sso.py).
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="your organisation")
+# Count the provider's own MFA (an "mfa" amr claim) as the second factor.
+OIDC_TRUST_MFA_CLAIM = env.bool("OIDC_TRUST_MFA_CLAIM", default=False)
+OIDC_RP_SCOPES = "openid email"
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATE_CLASS = "accounts.sso.SignInStartView"
+OIDC_CALLBACK_CLASS = "accounts.sso.SignInCallbackView"
+LOGIN_REDIRECT_URL_FAILURE = "accounts:login"
 
 # --- Internationalisation -----------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -19,6 +19,17 @@ if not SITE_URL.startswith("https://"):
         f"(it is {SITE_URL!r}): every email and certificate link starts with it."
     )
 
+# Single sign-on, when set up, talks to the provider over HTTPS only.
+for _name in (
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT",
+):
+    _endpoint = globals()[_name]
+    if _endpoint and not _endpoint.startswith("https://"):
+        raise ImproperlyConfigured(f"Set {_name} to the provider's https:// address.")
+
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
