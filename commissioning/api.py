@@ -27,7 +27,7 @@ from commissioning.reports.common import SUPPRESSED, ReportScope, Table, team_sc
 from commissioning.reports.trends import last_complete_month, snapshot_table
 from config.api import API_THROTTLES
 from workforce.dates import add_months, today
-from workforce.roster import MAX_ROWS, save_roster_rows
+from workforce.roster import MAX_ROWS, RosterBusy, save_roster_rows
 
 
 class CanReadFigures(BasePermission):
@@ -254,6 +254,7 @@ class RosterView(APIView):
                     "dry_run": serializers.BooleanField(),
                 },
             ),
+            409: inline_serializer("RosterBusy", {"detail": serializers.CharField()}),
             400: inline_serializer(
                 "RosterErrors",
                 {
@@ -270,9 +271,12 @@ class RosterView(APIView):
             {key.strip().lower(): value for key, value in row.items()}
             for row in body.validated_data["rows"]
         ]
-        result = save_roster_rows(
-            rows, importer=request.user, dry_run=body.validated_data["dry_run"]
-        )
+        try:
+            result = save_roster_rows(
+                rows, importer=request.user, dry_run=body.validated_data["dry_run"]
+            )
+        except RosterBusy as busy:
+            return Response({"detail": str(busy)}, status=409)
         if not result.ok:
             return Response(
                 {

@@ -14,9 +14,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
@@ -24,6 +25,7 @@ from accounts.models import User
 from accounts.roles import Role
 from config.exports import FORMULA_LEADS
 from home.forms import parse_date_text
+from workforce.audit import record_audit
 from workforce.dates import today
 from workforce.models import JobRole, Organisation, StaffProfile, Team
 from workforce.signals import staff_changed
@@ -420,7 +422,18 @@ def check_rows(
         for column in ("supervisor_email", "line_manager_email")
     } - {""}
     referenced_known = _visible_emails(referenced, importer)
-    refused = _refused_accounts(known_emails)
+    # Whose organisation each possible supervisor is in: their row in this file
+    # decides, else their staff record.
+    organisation_of = dict(
+        StaffProfile.objects.annotate(email_ci=Lower("user__email"))
+        .filter(email_ci__in=referenced_known)
+        .values_list("email_ci", "organisation_id")
+    )
+    for row in rows:
+        in_file = organisations.get(row.get("organisation", "").lower())
+        if row.get("email") and in_file:
+            organisation_of[row["email"].lower()] = in_file.pk
+    refused = _refused_accounts({e for e in emails_in_file if e})
 
     checked: list[RosterRow] = []
     seen: dict[str, int] = {}
@@ -519,12 +532,15 @@ def check_rows(
                 row_errors.append(
                     RowError(line, f"{column} cannot be the person themself.", column)
                 )
-            elif other not in emails_in_file and other not in referenced_known:
+            elif (other not in emails_in_file and other not in referenced_known) or (
+                organisation and organisation_of.get(other) != organisation.pk
+            ):
+                # One answer for both, so the message does not say who works where.
                 row_errors.append(
                     RowError(
                         line,
                         f"{column} '{other}' is not in this file or among "
-                        "the staff you can see.",
+                        f"the staff of {row.get('organisation')} you can see.",
                         column,
                     )
                 )
@@ -587,25 +603,33 @@ def _refused_accounts(emails: set[str]) -> dict[str, str]:
     An account with no staff profile (an admin, an editor) or with a privileged
     role belongs to someone the roster does not manage.
     """
-    accounts = (
-        User.objects.annotate(email_ci=Lower("email"))
-        .filter(email_ci__in=emails)
-        .filter(
+    matching = User.objects.annotate(
+        email_ci=Lower("email"), username_ci=Lower("username")
+    ).filter(Q(email_ci__in=emails) | Q(username_ci__in=emails))
+    refused = {
+        email: (
+            f"{email} belongs to an account the roster cannot change "
+            "(it has no staff record or has admin rights). Ask a platform admin."
+        )
+        for email_ci, username_ci in matching.filter(
             Q(profile__isnull=True)
             | Q(is_superuser=True)
             | Q(is_staff=True)
             | Q(groups__name__in=[role.value for role in PRIVILEGED_ROLES])
         )
-        .values_list("email_ci", flat=True)
+        .values_list("email_ci", "username_ci")
         .distinct()
-    )
-    return {
-        email: (
-            f"{email} belongs to an account the roster cannot change "
-            "(it has no staff record or has admin rights). Ask a platform admin."
-        )
-        for email in accounts
+        for email in {email_ci, username_ci} & emails
     }
+    # An account whose username is this address but whose email is another's.
+    for email_ci, username_ci in matching.values_list("email_ci", "username_ci"):
+        if username_ci in emails and username_ci != email_ci:
+            refused.setdefault(
+                username_ci,
+                f"{username_ci} is the username of another account. "
+                "Ask a platform admin.",
+            )
+    return refused
 
 
 def _importer_organisation_id(importer: User | AnonymousUser | None) -> int | None:
@@ -643,13 +667,20 @@ def save_roster_rows(
     dry_run: bool = False,
     create_teams: bool = True,
 ) -> RosterResult:
-    """Check parsed rows and save them all, or none if any row is bad."""
-    checked, errors = check_rows(rows, importer=importer, create_teams=create_teams)
-    result = RosterResult(errors=errors, dry_run=dry_run)
-    if errors:
-        return result
-    result.new_teams = new_team_names(checked)
+    """Check parsed rows and save them all, or none if any row is bad.
+
+    One import runs at a time (:func:`_one_import_at_a_time`), checking the rows
+    only once it holds the lock, so a second identical upload finds the people the
+    first created and changes nothing. Raises :class:`RosterBusy` if the lock is
+    not free within ``ROSTER_LOCK_WAIT_SECONDS``.
+    """
     with transaction.atomic():
+        _one_import_at_a_time()
+        checked, errors = check_rows(rows, importer=importer, create_teams=create_teams)
+        result = RosterResult(errors=errors, dry_run=dry_run)
+        if errors:
+            return result
+        result.new_teams = new_team_names(checked)
         changed_ids = _apply(checked, result)
         if dry_run:
             transaction.set_rollback(True)
@@ -657,7 +688,60 @@ def save_roster_rows(
             _invite(result.new_users, importer)
             if changed_ids:
                 staff_changed.send(sender=StaffProfile, profile_ids=changed_ids)
+            _audit(checked, result, importer)
     return result
+
+
+class RosterBusy(Exception):
+    """Another roster import is running and did not finish in time."""
+
+
+# The key of the PostgreSQL advisory lock imports take (any number no one else uses).
+ROSTER_LOCK_KEY = 7_310_001
+
+
+def _one_import_at_a_time() -> None:
+    """Wait for any other roster import to finish, within this transaction.
+
+    One lock for every organisation, because an email is unique across all of
+    them: two organisations importing one new address at once would collide.
+    SQLite (the embedded default) already lets one writer in at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    wait = int(settings.ROSTER_LOCK_WAIT_SECONDS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{wait}s'")
+        try:
+            with transaction.atomic():  # a savepoint, so the refusal can be reported
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROSTER_LOCK_KEY])
+        except OperationalError as error:
+            raise RosterBusy(
+                "Another roster import is running. Try again in a minute."
+            ) from error
+        cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+
+
+def _audit(
+    rows: list[RosterRow],
+    result: RosterResult,
+    importer: User | AnonymousUser | None,
+) -> None:
+    """Record the import against each organisation it touched (counts, no names)."""
+    for organisation in {
+        row.organisation.pk: row.organisation for row in rows
+    }.values():
+        record_audit(
+            actor=importer,
+            action="sustain.roster.import",
+            instance=organisation,
+            summary=result.summary(),
+            data={
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            },
+        )
 
 
 def _invite(users: list[User], importer: User | AnonymousUser | None) -> None:

@@ -11,7 +11,7 @@ from accounts.roles import Role, has_role
 from config import exports
 from workforce.dates import today
 from workforce.forms import RosterUploadForm
-from workforce.roster import COLUMNS, current_roster, import_roster
+from workforce.roster import COLUMNS, RosterBusy, current_roster, import_roster
 
 
 def _require_roster_role(request: HttpRequest) -> None:
@@ -51,14 +51,17 @@ def import_roster_view(request: HttpRequest) -> HttpResponse:
     result = None
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        result = import_roster(
-            form.cleaned_data["file"],
-            importer=request.user,
-            dry_run=form.cleaned_data["dry_run"],
-            create_teams=form.cleaned_data["create_teams"],
-            file_format=form.file_format,
-        )
-        if result.ok and not result.dry_run:
+        try:
+            result = import_roster(
+                form.cleaned_data["file"],
+                importer=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+                create_teams=form.cleaned_data["create_teams"],
+                file_format=form.file_format,
+            )
+        except RosterBusy as busy:
+            form.add_error(None, str(busy))
+        if result is not None and result.ok and not result.dry_run:
             messages.success(request, f"Roster imported. {result.summary()}")
             return redirect("workforce:import_roster")
     return render(

@@ -314,6 +314,9 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": env.int("PROXY_COUNT", default=0),
 }
+# A roster import waits this long for another to finish, then answers 409 (API) or
+# asks to try again (page).
+ROSTER_LOCK_WAIT_SECONDS = env.int("ROSTER_LOCK_WAIT_SECONDS", default=20)
 # API tokens expire this many days after they are made (accounts/tokens.py).
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 SPECTACULAR_SETTINGS = {

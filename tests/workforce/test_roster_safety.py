@@ -1,6 +1,7 @@
 """The roster import never takes over an account it does not manage."""
 
 import pytest
+from wagtail.models import ModelLogEntry
 
 from accounts.models import User
 from accounts.roles import Role
@@ -93,3 +94,54 @@ class TestSupervisorsFromElsewhere:
         )
 
         assert result.ok, result.errors
+
+
+class TestAdminImports:
+    def test_a_platform_admin_cannot_name_a_supervisor_from_another_organisation(
+        self, manager
+    ):
+        admin = UserFactory(roles=[Role.PLATFORM_ADMIN])
+        StaffProfileFactory(user=UserFactory(email="outsider@elsewhere.example"))
+
+        result = import_roster(
+            one_row("new@harbour.example", supervisor="outsider@elsewhere.example"),
+            importer=admin,
+        )
+
+        assert [e.column for e in result.errors] == ["supervisor_email"]
+        assert not User.objects.filter(email="new@harbour.example").exists()
+
+
+class TestUsernamesThatLookLikeEmails:
+    def test_an_account_whose_username_is_the_address_is_not_taken_over(self, manager):
+        other = StaffProfileFactory(
+            organisation=manager.organisation,
+            user=UserFactory(username="sam@harbour.example", email="sam@home.example"),
+        )
+
+        result = import_roster(one_row("sam@harbour.example"), importer=manager.user)
+
+        assert [e.column for e in result.errors] == ["email"]
+        assert "username of another account" in str(result.errors[0])
+        other.user.refresh_from_db()
+        assert other.user.first_name != "Take"
+
+
+class TestTheImportIsAudited:
+    def test_an_import_leaves_an_entry_on_the_organisation_without_names(self, manager):
+        result = import_roster(one_row("new@harbour.example"), importer=manager.user)
+
+        entry = ModelLogEntry.objects.get(action="sustain.roster.import")
+        assert result.ok
+        assert entry.user_id == manager.user.pk
+        assert entry.object_id == str(manager.organisation.pk)
+        assert entry.data["created"] == 1
+        assert "new@harbour.example" not in str(entry.data)
+
+    def test_a_check_or_a_refused_file_leaves_none(self, manager):
+        import_roster(
+            one_row("new@harbour.example"), importer=manager.user, dry_run=True
+        )
+        import_roster(one_row("not-an-email"), importer=manager.user)
+
+        assert not ModelLogEntry.objects.filter(action="sustain.roster.import").exists()

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from workforce.roster import import_roster
+from workforce.roster import RosterBusy, import_roster
 
 
 class Command(BaseCommand):
@@ -23,7 +23,10 @@ class Command(BaseCommand):
             content = file.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}") from error
-        result = import_roster(content, dry_run=dry_run)
+        try:
+            result = import_roster(content, dry_run=dry_run)
+        except RosterBusy as busy:
+            raise CommandError(str(busy)) from busy
         for error in result.errors:
             self.stderr.write(str(error))
         if not result.ok:
