@@ -73,3 +73,23 @@ def test_an_answer_without_a_challenge_first_is_refused(client, admin):
     assert response.status_code == 400
     assert "Start again" in response.json()["detail"]
     assert client.get(reverse("home:dashboard")).status_code == 302
+
+
+def test_an_admin_reset_removes_passkeys_too(client, admin):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    Passkey.objects.create(
+        user=admin,
+        name="Lost laptop",
+        credential_id=b"lost",
+        public_key=b"key",
+        created_at=timezone.now(),
+    )
+
+    call_command("reset_two_factor", admin.email, by="admin-ops")
+
+    assert not Passkey.objects.filter(user=admin).exists()
+    assert client.get(reverse("home:dashboard")).url.startswith(
+        reverse("accounts:two_factor_setup")
+    )

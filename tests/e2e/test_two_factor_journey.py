@@ -174,6 +174,7 @@ class TestPasskey:
 
         _password_step(page, admin)
         assert page.get_by_role("button", name="Use your passkey").is_visible()
+        assert not page.locator("#passkey-error").is_visible()
         assert_accessible(page)
         _assert_every_page_stops_at_the_second_factor(page)
 
