@@ -714,6 +714,31 @@ class SessionVersion(models.Model):
         return f"Version {self.number} of session {self.session_id}"
 
 
+class AccessEventQuerySet(models.QuerySet["AccessEvent"]):
+    def grouped_reads(self, *, person: StaffProfile) -> models.QuerySet:
+        """Summarise reads of ``person``'s record by others, latest first.
+
+        Repeated reads by one reader of one session, for one purpose, are one row
+        with a count and the time of the latest; the person's own reads are left
+        out (they are not logged, and older rows from before that are hidden).
+        """
+        return (
+            self.filter(person=person)
+            .exclude(user_id=person.user_id)
+            .values(
+                "user_id",
+                "user__first_name",
+                "user__last_name",
+                "user__username",
+                "action",
+                "session_id",
+                "session__held_on",
+            )
+            .annotate(latest=models.Max("at"), times=models.Count("pk"))
+            .order_by("-latest")
+        )
+
+
 class AccessEvent(models.Model):
     """A read of supervision content: who, whose record, which session, when, what."""
 
@@ -741,6 +766,8 @@ class AccessEvent(models.Model):
     )
     action = models.CharField(max_length=20, choices=Action.choices)
     at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccessEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]

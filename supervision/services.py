@@ -837,10 +837,20 @@ def log_access(
     person_ids: Iterable[int],
     action: str,
 ) -> int:
-    """Write one access-log entry per person whose record was read; return how many."""
+    """Write one access-log entry per person whose record was read; return how many.
+
+    A person reading their own record is not logged: the log is for them to see who
+    else has read it, and their own page loads would bury those reads.
+    """
+    ids = set(person_ids)
+    own = set(
+        StaffProfile.objects.filter(pk__in=ids, user_id=user.pk).values_list(
+            "pk", flat=True
+        )
+    )
     events = [
         AccessEvent(user=user, person_id=pk, session=session, action=action)
-        for pk in person_ids
+        for pk in sorted(ids - own)
     ]
     AccessEvent.objects.bulk_create(events)
     return len(events)

@@ -119,22 +119,23 @@ def my_supervision(request: HttpRequest) -> HttpResponse:
         SessionAction.objects.open()
         .filter(owner=profile)
         .select_related("session")
-        .defer("description", *(f"session__{name}" for name in CONTENT_FIELDS))
+        .defer(*(f"session__{name}" for name in CONTENT_FIELDS))
     )
     status_row = SupervisionStatus.objects.filter(person=profile).first()
-    access_log = (
-        AccessEvent.objects.filter(person=profile)
-        .select_related("user", "session")
-        .only(
-            "at",
-            "action",
-            "session__id",
-            "session__held_on",
-            "user__first_name",
-            "user__last_name",
-            "user__username",
-        )[:50]
-    )
+    actions_by_label = dict(AccessEvent.Action.choices)
+    access_log = [
+        {
+            **row,
+            "who": (
+                f"{row['user__first_name']} {row['user__last_name']}".strip()
+                or row["user__username"]
+                if row["user_id"]
+                else "A removed account"
+            ),
+            "what": actions_by_label.get(row["action"], row["action"]),
+        }
+        for row in AccessEvent.objects.grouped_reads(person=profile)[:50]
+    ]
     return render(
         request,
         "supervision/my_supervision.html",
@@ -426,20 +427,38 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
-@require_POST
 def session_finalise(request: HttpRequest, pk: int) -> HttpResponse:
-    """Finalise a draft so it counts and the supervisees can sign it off."""
+    """Show a draft's details for checking; finalise it when the supervisor confirms.
+
+    Finalising tells each supervisee and starts their sign-off, so it is the GOV.UK
+    "check your answers" step: a GET shows what will be sent, the POST acts.
+    """
     session = _own_session(request, pk)
-    try:
-        services.finalise_session(session_id=session.pk, by=request.user, as_of=today())
-    except services.SupervisionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request, "Session finalised. Your supervisees can now read it."
-        )
-    return redirect("supervision:session_detail", pk=session.pk)
+    if not session.is_draft:
+        return redirect("supervision:session_detail", pk=session.pk)
+    if request.method == "POST":
+        try:
+            services.finalise_session(
+                session_id=session.pk, by=request.user, as_of=today()
+            )
+        except services.SupervisionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, "Session finalised. Your supervisees can now read it."
+            )
+        return redirect("supervision:session_detail", pk=session.pk)
+    return render(
+        request,
+        "supervision/session_finalise.html",
+        {
+            "session": session,
+            "attendances": session.attendances.select_related("person__user"),
+            "action_count": session.actions.count(),
+        },
+    )
 
 
 @never_cache

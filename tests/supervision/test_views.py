@@ -21,6 +21,7 @@ from tests.factories.supervision import SupervisionSessionFactory
 pytestmark = pytest.mark.django_db
 
 MARKER = "MARKER-7f3a-what-stays-with-me"
+ACTION = "ACTION-2c9e-book a debrief with the duty manager"
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def world(make_person):
     attendance.impact_score = 9
     attendance.save()
     SessionAction.objects.create(
-        session=session, owner=supervisee, description=MARKER, due_on=date(2026, 4, 1)
+        session=session, owner=supervisee, description=ACTION, due_on=date(2026, 4, 1)
     )
     sync_supervision_status(as_of=date(2026, 3, 15))
     return {
@@ -98,6 +99,7 @@ class TestConfidentiality:
             response = client.get(url, follow=True)
             assert response.status_code in {200, 403, 404}, url
             assert MARKER not in response.content.decode(), url
+            assert ACTION not in response.content.decode(), url
 
     @pytest.mark.parametrize(
         "who", ["other_supervisor", "manager", "commissioner", "editor", "admin"]
@@ -148,6 +150,15 @@ class TestConfidentiality:
 
         assert MARKER not in body and "1 March 2026" in body
 
+    def test_the_supervisee_sees_the_text_of_their_own_open_actions(
+        self, client, world
+    ):
+        client.force_login(world["supervisee"].user)
+
+        body = client.get(reverse("supervision:my_supervision")).content.decode()
+
+        assert ACTION in body and "Due 1 April 2026" in body
+
     def test_every_read_is_logged_and_the_supervisee_sees_who_read_it(
         self, client, world
     ):
@@ -162,6 +173,35 @@ class TestConfidentiality:
         assert event.session == world["session"]
         assert world["supervisor"].user.get_full_name() in body
         assert "Read a session record" in body
+
+    def test_the_supervisees_own_reads_stay_out_of_their_access_log(
+        self, client, world
+    ):
+        session = world["session"]
+        client.force_login(world["supervisee"].user)
+        for _ in range(3):
+            client.get(reverse("supervision:session_detail", args=[session.pk]))
+
+        body = client.get(reverse("supervision:my_supervision")).content.decode()
+
+        assert not AccessEvent.objects.filter(user=world["supervisee"].user).exists()
+        assert "No one else has read your record yet." in body
+
+    def test_repeated_reads_by_the_supervisor_are_one_row_with_a_count(
+        self, client, world
+    ):
+        session = world["session"]
+        client.force_login(world["supervisor"].user)
+        for _ in range(4):
+            client.get(reverse("supervision:session_detail", args=[session.pk]))
+
+        client.force_login(world["supervisee"].user)
+        body = client.get(reverse("supervision:my_supervision")).content.decode()
+
+        log = body.split("Who has read your record")[1]
+        name = world["supervisor"].user.get_full_name()
+        assert log.count(f'<td class="govuk-table__cell">{name}</td>') == 1
+        assert '<td class="govuk-table__cell govuk-table__cell--numeric">4</td>' in log
 
     def test_the_check_in_trend_has_a_chart_and_a_table(self, client, world):
         client.force_login(world["supervisee"].user)
@@ -229,6 +269,54 @@ class TestTheSessionFlow:
         client.force_login(supervisor.user)
         dashboard = client.get(reverse("supervision:supervisor_dashboard"))
         assert "offer support" in dashboard.content.decode()
+
+    def test_finalising_shows_a_check_step_before_it_acts(self, client, world):
+        supervisor, supervisee = world["supervisor"], world["supervisee"]
+        client.force_login(supervisor.user)
+        post_session(client, supervisee, next_session_on="2026-04-07")
+        draft = SupervisionSession.objects.order_by("-pk").first()
+        finalise = reverse("supervision:session_finalise", args=[draft.pk])
+
+        detail = client.get(reverse("supervision:session_detail", args=[draft.pk]))
+        check = client.get(finalise)
+
+        draft.refresh_from_db()
+        assert f'href="{finalise}"' in detail.content.decode()
+        body = check.content.decode()
+        assert check.status_code == 200 and draft.is_draft
+        assert "Check the session before you finalise it" in body
+        assert supervisee.full_name in body and "7 April 2026" in body
+        assert "Finalise and tell your supervisees" in body
+        client.post(finalise)
+        draft.refresh_from_db()
+        assert draft.is_finalised
+
+    def test_the_drafts_list_names_who_each_draft_is_for(self, client, world):
+        client.force_login(world["supervisor"].user)
+        post_session(client, world["supervisee"])
+
+        body = client.get(reverse("supervision:supervisor_dashboard")).content.decode()
+
+        assert "Drafts to finalise" in body
+        assert f"Session on 10 March 2026 with {world['supervisee'].full_name}" in body
+
+    def test_the_supervisee_reads_their_own_reflection_as_yours(self, client, world):
+        client.force_login(world["supervisee"].user)
+
+        body = client.get(
+            reverse("supervision:session_detail", args=[world["session"].pk])
+        ).content.decode()
+
+        assert "Your reflection" in body and "Their reflection" not in body
+
+    def test_the_supervisor_reads_it_as_theirs(self, client, world):
+        client.force_login(world["supervisor"].user)
+
+        body = client.get(
+            reverse("supervision:session_detail", args=[world["session"].pk])
+        ).content.decode()
+
+        assert "Their reflection" in body and "Your reflection" not in body
 
     def test_a_supervisee_cannot_see_a_draft(self, client, world):
         client.force_login(world["supervisor"].user)
