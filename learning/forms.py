@@ -91,6 +91,31 @@ class ExceptionForm(ServiceForm):
         return data
 
 
+class CloseExceptionForm(ServiceForm):
+    """End an exception from today, or withdraw one recorded in error."""
+
+    how = forms.ChoiceField(
+        choices=[("end", "End it"), ("withdraw", "Withdraw it")],
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choose whether to end or withdraw it"},
+    )
+    note = forms.CharField(
+        label="Note (needed to withdraw it)",
+        help_text="For example: back from leave on Monday, or recorded for the "
+        "wrong person.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Write 2,000 characters or fewer"},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("how") == "withdraw" and not data.get("note", "").strip():
+            self.add_error("note", "Say why the exception is being withdrawn")
+        return data
+
+
 class ExternalTrainingForm(ServiceForm):
     module = forms.ModelChoiceField(
         label="Module it counts as",

@@ -136,13 +136,18 @@ def _desired_rows(
         completions.setdefault((person_id, module_id), []).append(
             (version, completed_on)
         )
-    # The latest exception recorded for each person and requirement wins.
+    # The latest exception recorded for each person and requirement wins; one
+    # withdrawn never counts, and one ended stops on the day it was ended.
     exceptions: dict[tuple[int, int], tuple[str, date | None]] = {}
-    for person_id, requirement_id, kind, until in (
-        TrainingException.objects.filter(person_id__in=person_ids)
+    for person_id, requirement_id, kind, until, ended_on in (
+        TrainingException.objects.filter(
+            person_id__in=person_ids, withdrawn_at__isnull=True
+        )
         .order_by("recorded_at", "pk")
-        .values_list("person_id", "requirement_id", "kind", "until")
+        .values_list("person_id", "requirement_id", "kind", "until", "ended_on")
     ):
+        if ended_on is not None:
+            until = ended_on if until is None else min(until, ended_on)
         exceptions[(person_id, requirement_id)] = (kind, until)
 
     # Per requirement, what the loop needs, looked up once.
@@ -654,6 +659,67 @@ def record_exception(
         data={"person_id": person.pk, "requirement_id": requirement.pk},
     )
     sync_training_status(person_ids=[person.pk], as_of=as_of)
+    return exception
+
+
+def _open_exception(exception_id: int, *, by: User) -> TrainingException:
+    exception = (
+        TrainingException.objects.select_for_update()
+        .select_related("person")
+        .get(pk=exception_id)
+    )
+    if exception.person.user_id == by.pk:
+        raise InvalidException("You cannot change an exception for yourself.")
+    if exception.is_withdrawn or exception.ended_on is not None:
+        raise InvalidException("This exception has already been closed.")
+    return exception
+
+
+@transaction.atomic
+def end_exception(
+    *, exception_id: int, ended_by: User, as_of: date, note: str = ""
+) -> TrainingException:
+    """End an exception from ``as_of``: it stays in the history but stops counting."""
+    exception = _open_exception(exception_id, by=ended_by)
+    if not exception.is_open(as_of):
+        raise InvalidException("This exception has already run out.")
+    exception.ended_on = as_of
+    exception.closed_by = ended_by
+    exception.closing_note = note.strip()
+    exception.save(update_fields=["ended_on", "closed_by", "closing_note"])
+    record_audit(
+        actor=ended_by,
+        action="sustain.exception.end",
+        instance=exception,
+        summary=f"{exception.get_kind_display()} ended for person "
+        f"{exception.person_id}",
+        data={"person_id": exception.person_id, "ended_on": as_of.isoformat()},
+    )
+    sync_training_status(person_ids=[exception.person_id], as_of=as_of)
+    return exception
+
+
+@transaction.atomic
+def withdraw_exception(
+    *, exception_id: int, withdrawn_by: User, as_of: date, note: str
+) -> TrainingException:
+    """Withdraw an exception recorded in error: it is kept but never counts."""
+    if not note.strip():
+        raise InvalidException("Say why the exception is being withdrawn.")
+    exception = _open_exception(exception_id, by=withdrawn_by)
+    exception.withdrawn_at = timezone.now()
+    exception.closed_by = withdrawn_by
+    exception.closing_note = note.strip()
+    exception.save(update_fields=["withdrawn_at", "closed_by", "closing_note"])
+    record_audit(
+        actor=withdrawn_by,
+        action="sustain.exception.withdraw",
+        instance=exception,
+        summary=f"{exception.get_kind_display()} withdrawn for person "
+        f"{exception.person_id}",
+        data={"person_id": exception.person_id},
+    )
+    sync_training_status(person_ids=[exception.person_id], as_of=as_of)
     return exception
 
 

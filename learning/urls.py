@@ -36,6 +36,7 @@ urlpatterns = [
         views.new_external_training,
         name="new_external_training",
     ),
+    path("exceptions/<int:pk>/close/", views.close_exception, name="close_exception"),
     path("external/<int:pk>/approve/", views.approve_external, name="approve_external"),
     path(
         "external/<int:pk>/evidence/", views.external_evidence, name="external_evidence"

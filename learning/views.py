@@ -30,7 +30,12 @@ from home import listing
 from learning import papers, queries
 from learning.certificates import certificate_facts, certificate_pdf
 from learning.evidence import content_type_of, stored_extension
-from learning.forms import ExceptionForm, ExternalTrainingForm, FeedbackForm
+from learning.forms import (
+    CloseExceptionForm,
+    ExceptionForm,
+    ExternalTrainingForm,
+    FeedbackForm,
+)
 from learning.models import (
     Attempt,
     Completion,
@@ -47,12 +52,14 @@ from learning.services import (
     LearningError,
     approve_external_training,
     completion_on,
+    end_exception,
     give_feedback,
     record_exception,
     record_external_training,
     record_section_visit,
     save_section_progress,
     submit_knowledge_check,
+    withdraw_exception,
 )
 from workforce.dates import today
 from workforce.models import JobRole, StaffProfile, Team
@@ -581,6 +588,11 @@ def _scoped_person(request: HttpRequest, person_id: int) -> StaffProfile:
     )
 
 
+def _with_open(exception: TrainingException, as_of: date) -> TrainingException:
+    exception.open = exception.is_open(as_of)  # type: ignore[attr-defined]
+    return exception
+
+
 @login_required
 def person_training(request: HttpRequest, person_id: int) -> HttpResponse:
     """Show one person's training to someone who may see them by name."""
@@ -592,9 +604,12 @@ def person_training(request: HttpRequest, person_id: int) -> HttpResponse:
         {
             "person": person,
             "training": queries.my_training(person, as_of=as_of),
-            "exceptions": TrainingException.objects.filter(person=person)
-            .select_related("requirement__module", "recorded_by")
-            .order_by("-recorded_at"),
+            "exceptions": [
+                _with_open(exception, as_of)
+                for exception in TrainingException.objects.filter(person=person)
+                .select_related("requirement__module", "recorded_by")
+                .order_by("-recorded_at")
+            ],
             "external": ExternalTraining.objects.filter(person=person)
             .select_related("module", "recorded_by", "approved_by")
             .order_by("-completed_on"),
@@ -635,6 +650,57 @@ def new_exception(request: AuthenticatedHttpRequest, person_id: int) -> HttpResp
         request,
         "learning/exception_form.html",
         {"form": form, "person": person},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def close_exception(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """End an exception from today, or withdraw one recorded in error."""
+    if not has_role(request.user, *MANAGER_ROLES):
+        raise PermissionDenied
+    exception = get_object_or_404(
+        TrainingException.objects.filter(
+            person__in=StaffProfile.objects.for_user(request.user)
+        ).select_related("person__user", "requirement__module"),
+        pk=pk,
+    )
+    as_of = today()
+    if not exception.is_open(as_of):
+        messages.info(request, "This exception no longer applies.")
+        return redirect("learning:person_training", person_id=exception.person_id)
+    form = CloseExceptionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        how, note = form.cleaned_data["how"], form.cleaned_data["note"]
+        verb = "ended" if how == "end" else "withdrawn"
+        try:
+            if how == "end":
+                end_exception(
+                    exception_id=exception.pk,
+                    ended_by=request.user,
+                    as_of=as_of,
+                    note=note,
+                )
+            else:
+                withdraw_exception(
+                    exception_id=exception.pk,
+                    withdrawn_by=request.user,
+                    as_of=as_of,
+                    note=note,
+                )
+        except LearningError as refusal:
+            form.add_error("note", str(refusal))
+        else:
+            messages.success(
+                request,
+                f"{exception.get_kind_display()} {verb} for "
+                f"{exception.person.full_name}.",
+            )
+            return redirect("learning:person_training", person_id=exception.person_id)
+    return render(
+        request,
+        "learning/exception_close.html",
+        {"form": form, "exception": exception, "person": exception.person},
         status=400 if form.errors else 200,
     )
 

@@ -14,6 +14,12 @@ from wagtail.log_actions import log
 # Every action the services record: (action, label, message shown in history).
 ACTIONS = (
     ("sustain.exception.record", "Record a training exception", "Exception recorded"),
+    ("sustain.exception.end", "End a training exception", "Exception ended"),
+    (
+        "sustain.exception.withdraw",
+        "Withdraw a training exception",
+        "Exception withdrawn",
+    ),
     (
         "sustain.external_training.record",
         "Record external training",

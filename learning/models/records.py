@@ -287,6 +287,19 @@ class TrainingException(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # Closing keeps the row: ended means it stopped counting from that day (the
+    # person came back, the extension is no longer needed); withdrawn means it was
+    # recorded in error and never counts.
+    ended_on = models.DateField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closing_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]
@@ -294,11 +307,30 @@ class TrainingException(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind=ExceptionKind.EXTENSION) | Q(until__isnull=False),
                 name="extension_has_a_date",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(withdrawn_at__isnull=True),
+                name="exception_ended_or_withdrawn_not_both",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.person}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    def counts_until(self) -> date | None:
+        """The day this stops applying: ``until``, brought forward by ending it."""
+        if self.ended_on is None:
+            return self.until
+        return self.ended_on if self.until is None else min(self.until, self.ended_on)
+
+    def is_open(self, as_of: date) -> bool:
+        """Say whether it still applies on ``as_of`` (neither withdrawn nor over)."""
+        end = self.counts_until()
+        return not self.is_withdrawn and (end is None or end > as_of)
 
 
 class TrainingStatusQuerySet(models.QuerySet["TrainingStatus"]):

@@ -4,19 +4,24 @@ import uuid
 from datetime import date
 
 import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from wagtail.models import ModelLogEntry
 
-from learning.models import Attempt, Completion, TrainingStatus
+from learning.models import Attempt, Completion, TrainingException, TrainingStatus
 from learning.rules import ExceptionKind, Status, training_status
 from learning.services import (
     InvalidAnswers,
     InvalidException,
     InvalidExternalTraining,
     approve_external_training,
+    end_exception,
     record_exception,
     record_external_training,
     save_section_progress,
     submit_knowledge_check,
     sync_training_status,
+    withdraw_exception,
 )
 from tests.factories import JobRoleFactory, StaffProfileFactory, UserFactory
 from tests.factories.learning import (
@@ -43,6 +48,16 @@ def requirement(role):
 @pytest.fixture
 def person(role):
     return StaffProfileFactory(job_role=role, started_in_role=date(2024, 1, 1))
+
+
+def audit_actions(instance):
+    return list(
+        ModelLogEntry.objects.filter(
+            object_id=str(instance.pk), action__startswith="sustain.exception."
+        )
+        .exclude(action="sustain.exception.record")
+        .values_list("action", flat=True)
+    )
 
 
 def status_of(person, requirement, as_of):
@@ -386,6 +401,97 @@ class TestRecordException:
                 until=None,
                 recorded_by=UserFactory(),
                 as_of=as_of,
+            )
+
+
+def absence(person, requirement, as_of, *, reason="parental_leave"):
+    sync_training_status(as_of=as_of)
+    return record_exception(
+        person=person,
+        requirement=requirement,
+        kind=ExceptionKind.LONG_TERM_ABSENCE,
+        reason=reason,
+        until=None,
+        recorded_by=UserFactory(),
+        as_of=as_of,
+    )
+
+
+class TestCloseException:
+    def test_ending_an_absence_brings_the_status_back_and_keeps_the_row(
+        self, person, requirement, as_of
+    ):
+        exception = absence(person, requirement, as_of)
+        manager = UserFactory()
+
+        end_exception(
+            exception_id=exception.pk, ended_by=manager, as_of=as_of, note="Back"
+        )
+
+        exception.refresh_from_db()
+        assert status_of(person, requirement, as_of) == Status.OVERDUE
+        assert exception.ended_on == as_of and exception.closed_by == manager
+        assert audit_actions(exception) == ["sustain.exception.end"]
+
+    def test_withdrawing_the_latest_lets_the_earlier_exception_count_again(
+        self, person, requirement, as_of
+    ):
+        earlier = absence(person, requirement, as_of)
+        mistake = record_exception(
+            person=person,
+            requirement=requirement,
+            kind=ExceptionKind.EXEMPT,
+            reason="other",
+            note="Wrong person",
+            until=None,
+            recorded_by=UserFactory(),
+            as_of=as_of,
+        )
+        assert status_of(person, requirement, as_of) == Status.EXEMPT
+
+        withdraw_exception(
+            exception_id=mistake.pk,
+            withdrawn_by=UserFactory(),
+            as_of=as_of,
+            note="Recorded for the wrong person",
+        )
+
+        assert status_of(person, requirement, as_of) == Status.LONG_TERM_ABSENCE
+        assert TrainingException.objects.filter(pk=mistake.pk).exists()
+        assert audit_actions(mistake) == ["sustain.exception.withdraw"]
+        assert earlier.pk != mistake.pk
+
+    def test_withdrawing_needs_a_reason(self, person, requirement, as_of):
+        exception = absence(person, requirement, as_of)
+        with pytest.raises(InvalidException, match="Say why"):
+            withdraw_exception(
+                exception_id=exception.pk,
+                withdrawn_by=UserFactory(),
+                as_of=as_of,
+                note="  ",
+            )
+
+    def test_a_closed_exception_cannot_be_closed_again(
+        self, person, requirement, as_of
+    ):
+        exception = absence(person, requirement, as_of)
+        manager = UserFactory()
+        end_exception(exception_id=exception.pk, ended_by=manager, as_of=as_of)
+        with pytest.raises(InvalidException, match="already been closed"):
+            withdraw_exception(
+                exception_id=exception.pk,
+                withdrawn_by=manager,
+                as_of=as_of,
+                note="Too late",
+            )
+
+    def test_the_database_refuses_an_exception_both_ended_and_withdrawn(
+        self, person, requirement, as_of
+    ):
+        exception = absence(person, requirement, as_of)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            TrainingException.objects.filter(pk=exception.pk).update(
+                ended_on=as_of, withdrawn_at=timezone.now()
             )
 
 

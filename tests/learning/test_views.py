@@ -525,6 +525,70 @@ class TestManagerActions:
         response = client.get(reverse("learning:new_exception", args=[outsider.pk]))
         assert response.status_code == 404
 
+    @pytest.fixture
+    def absence(self, manager, learner, requirement, as_of):
+        from learning.services import record_exception
+
+        sync_training_status(as_of=as_of)
+        return record_exception(
+            person=learner,
+            requirement=requirement,
+            kind="long_term_absence",
+            reason="sickness",
+            until=None,
+            recorded_by=manager.user,
+            as_of=as_of,
+        )
+
+    def test_a_manager_ends_an_absence_and_the_history_says_so(
+        self, client, manager, learner, absence, as_of
+    ):
+        client.force_login(manager.user)
+        person_page = reverse("learning:person_training", args=[learner.pk])
+        close = reverse("learning:close_exception", args=[absence.pk])
+        assert f'href="{close}"' in client.get(person_page).content.decode()
+
+        response = client.post(close, {"how": "end", "note": "Back on Monday"})
+
+        assert response.status_code == 302
+        page = client.get(person_page).content.decode()
+        assert f"Ended</strong> {day(as_of)}" in page and "Back on Monday" in page
+        assert "Overdue" in page
+
+    @pytest.mark.parametrize(
+        ("data", "message"),
+        [
+            (
+                {"how": "withdraw", "note": ""},
+                "Say why the exception is being withdrawn",
+            ),
+            ({"how": "delete"}, "Select"),
+            ({}, "Choose whether to end or withdraw it"),
+            ({"how": "end", "note": "x" * 2001}, "Write 2,000 characters or fewer"),
+        ],
+    )
+    def test_a_bad_close_is_refused_with_a_message_and_nothing_changes(
+        self, client, manager, absence, data, message
+    ):
+        client.force_login(manager.user)
+
+        response = client.post(
+            reverse("learning:close_exception", args=[absence.pk]), data
+        )
+
+        assert response.status_code == 400
+        body = response.content.decode()
+        assert message in body and "govuk-error-summary" in body
+        absence.refresh_from_db()
+        assert absence.ended_on is None and absence.withdrawn_at is None
+
+    def test_a_supervisor_cannot_close_an_exception(self, client, supervisor, absence):
+        client.force_login(supervisor.user)
+        response = client.post(
+            reverse("learning:close_exception", args=[absence.pk]), {"how": "end"}
+        )
+        assert response.status_code == 403
+
     def test_external_training_counts_once_the_manager_approves_it(
         self, client, manager, learner, requirement, as_of
     ):
