@@ -190,7 +190,7 @@ def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
                 draft=True,
             )
     # The same service a finalised session goes through, for the aggregates.
-    store_check_in_scores(session_ids=session_ids)
+    store_check_in_scores(session_ids=session_ids, include_closed=True)
     changed = sync_supervision_status(as_of=as_of)
     return (
         f"{made} sessions added for {len(people) - len(already)} people; "
@@ -234,7 +234,6 @@ def _session(
         analysis=_text(rng, ANALYSIS),
         learning=_text(rng, LEARNING),
         plan=_text(rng, PLANS),
-        wellbeing_notes=_text(rng, WELLBEING),
     )
     scores = (
         (rng.randint(7, 9), rng.randint(2, 5), rng.randint(3, 6), rng.randint(2, 4))
@@ -250,6 +249,7 @@ def _session(
         session=session,
         person=person,
         caseload=rng.randint(9, 20),
+        wellbeing_notes=_text(rng, WELLBEING),
         impact_score=scores[0],
         switching_off_score=scores[1],
         support_score=scores[2],

@@ -144,3 +144,25 @@ class EncryptedIntegerField(EncryptedTextField):
         from django import forms
 
         return forms.IntegerField(required=False, **kwargs)
+
+
+def encrypt_plaintext_column(connection: Any, table: str, column: str) -> int:
+    """Seal the values of a column that held plaintext (for a data migration).
+
+    Values already sealed and empty values are left alone, so running it again
+    changes nothing. Returns the values sealed.
+    """
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {quote(column)} FROM {quote(table)} "
+            f"WHERE {quote(column)} <> '' AND {quote(column)} NOT LIKE %s",
+            [PREFIX + "%"],
+        )
+        rows = cursor.fetchall()
+        for pk, value in rows:
+            cursor.execute(
+                f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE id = %s",
+                [encrypt(value), pk],
+            )
+    return len(rows)

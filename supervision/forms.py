@@ -75,13 +75,6 @@ class SessionForm(ServiceForm):
     plan = forms.CharField(
         label="Plan: what happens next", widget=forms.Textarea, required=False
     )
-    wellbeing_notes = forms.CharField(
-        label="Wellbeing and emotional impact",
-        widget=forms.Textarea,
-        required=False,
-        help_text="What is staying with the worker, what is sustaining them, and what "
-        "support they need.",
-    )
     wellbeing_discussed = forms.BooleanField(
         label="Wellbeing and emotional impact were discussed",
         required=False,
@@ -174,6 +167,13 @@ class CheckInForm(ServiceForm):
         choices=SupportOffered.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+    )
+    wellbeing_notes = forms.CharField(
+        label="Wellbeing and emotional impact",
+        widget=forms.Textarea,
+        required=False,
+        help_text="What is staying with them, what is sustaining them, and what "
+        "support they need. Only they and you read this, even in a group session.",
     )
     caseload = forms.IntegerField(
         label="Open cases held at the session",

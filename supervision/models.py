@@ -328,6 +328,24 @@ class SessionQuerySet(models.QuerySet["SupervisionSession"]):
         )
         return self.filter(Q(supervisor=profile) | Q(Exists(attended)))
 
+    def writable_by(self, user: User | AnonymousUser) -> SessionQuerySet:
+        """Keep sessions this user may change: ones they ran, for someone they still
+        supervise.
+
+        After a supervisee moves to another supervisor, the former supervisor keeps
+        read-only access to the sessions they ran (``for_user``), for
+        accountability, and can no longer write to them. The new supervisor does
+        not read those sessions; they see the open actions carried forward
+        (``SessionAction.objects.for_user``).
+        """
+        profile = own_profile(user)
+        if profile is None:
+            return self.none()
+        still_theirs = SessionAttendance.objects.filter(
+            session=OuterRef("pk"), person__supervisor=profile
+        )
+        return self.filter(Q(supervisor=profile) & Q(Exists(still_theirs)))
+
     def metadata_for_user(self, user: User | AnonymousUser) -> SessionQuerySet:
         """Keep sessions whose metadata this user may see (never their content).
 
@@ -387,7 +405,7 @@ class SupervisionSession(models.Model):
         max_length=12, choices=Format.choices, default=Format.ONE_TO_ONE
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
-    cancelled_reason = models.CharField(max_length=300, blank=True)
+    cancelled_reason = EncryptedTextField()  # may say why: sickness, a bereavement
     next_session_on = models.DateField(null=True, blank=True)
     wellbeing_discussed = models.BooleanField(default=False)
 
@@ -400,7 +418,8 @@ class SupervisionSession(models.Model):
     analysis = EncryptedTextField()
     learning = EncryptedTextField()
     plan = EncryptedTextField()
-    # Wellbeing and emotional impact.
+    # Wellbeing notes belong to each supervisee (``SessionAttendance``). This holds
+    # only notes written for a whole group before that, read by the supervisor alone.
     wellbeing_notes = EncryptedTextField()
 
     version = models.PositiveIntegerField(default=1)
@@ -457,8 +476,23 @@ class SupportOffered(models.TextChoices):
     COUNSELLING = "counselling", "Counselling or clinical consultation"
 
 
+class SessionAttendanceQuerySet(models.QuerySet["SessionAttendance"]):
+    def content_for_user(self, user: User | AnonymousUser) -> SessionAttendanceQuerySet:
+        """Keep the attendances whose check-in, wellbeing notes and sign-off this
+        user may read: their own, and every one at a session they ran.
+
+        In a group session each supervisee reads only their own; a colleague in the
+        same group never reads another's.
+        """
+        profile = own_profile(user)
+        if profile is None:
+            return self.none()
+        return self.filter(Q(person=profile) | Q(session__supervisor=profile))
+
+
 class SessionAttendance(models.Model):
-    """A supervisee at a session: their check-in, caseload and sign-off."""
+    """A supervisee at a session: their check-in, wellbeing notes, caseload and
+    sign-off, read by them and the session's supervisor only."""
 
     session = models.ForeignKey(
         SupervisionSession, on_delete=models.CASCADE, related_name="attendances"
@@ -475,6 +509,8 @@ class SessionAttendance(models.Model):
     support_score = EncryptedIntegerField()
     workload_score = EncryptedIntegerField()
     support_offered = EncryptedTextField()  # comma-separated SupportOffered codes
+    # What is staying with this person and what support they need: theirs alone.
+    wellbeing_notes = EncryptedTextField()
     # Whether the check-in crossed a threshold: shown only to the supervisor.
     support_prompt = models.BooleanField(default=False)
 
@@ -482,6 +518,8 @@ class SessionAttendance(models.Model):
     disagreed_at = models.DateTimeField(null=True, blank=True)
     supervisee_reflection = EncryptedTextField()
     disagreement = EncryptedTextField()
+
+    objects = SessionAttendanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["session", "person"]
@@ -500,6 +538,7 @@ class SessionAttendance(models.Model):
         "support_score",
         "workload_score",
         "support_offered",
+        "wellbeing_notes",
         "supervisee_reflection",
         "disagreement",
     )
@@ -666,6 +705,19 @@ class SessionActionQuerySet(models.QuerySet["SessionAction"]):
         """Keep actions from sessions the person attended as a supervisee."""
         return self.filter(session__attendances__person=person).distinct()
 
+    def for_user(self, user: User | AnonymousUser) -> SessionActionQuerySet:
+        """Keep the actions this user may read: their own, those from sessions they
+        ran, and the open actions of the people they supervise now (carried forward
+        to a new supervisor). Never a colleague's action from a shared group."""
+        profile = own_profile(user)
+        if profile is None:
+            return self.none()
+        return self.filter(
+            Q(owner=profile)
+            | Q(session__supervisor=profile)
+            | Q(owner__supervisor=profile, done_on__isnull=True)
+        )
+
 
 class SessionAction(models.Model):
     """Something someone agreed to do, carried forward until it is done."""
@@ -747,6 +799,7 @@ class AccessEvent(models.Model):
         EDITED_SESSION = "edited_session", "Opened a session record to edit"
         VIEWED_CHECK_INS = "viewed_check_ins", "Read the check-in trend"
         VIEWED_VERSIONS = "viewed_versions", "Read earlier versions"
+        OPENED_CHECK_IN = "opened_check_in", "Opened a check-in to record it"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

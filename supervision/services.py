@@ -37,6 +37,7 @@ from supervision.models import (
 )
 from supervision.pseudonyms import respondent_key, source_key
 from supervision.rules import Stage, check_in_prompts, ladder, stage_end
+from workforce.audit import record_audit
 from workforce.dates import add_months
 from workforce.models import CaseloadSnapshot, JobRole, StaffProfile
 
@@ -366,7 +367,6 @@ class SessionDetails:
     analysis: str = ""
     learning: str = ""
     plan: str = ""
-    wellbeing_notes: str = ""
 
 
 def _check_details(details: SessionDetails, *, as_of: date) -> None:
@@ -379,6 +379,15 @@ def _check_details(details: SessionDetails, *, as_of: date) -> None:
 def _require_supervisor(session: SupervisionSession, by: User) -> None:
     if session.supervisor.user_id != by.pk:
         raise NotAllowed("Only the session's supervisor can change it.")
+    if not SupervisionSession.objects.writable_by(by).filter(pk=session.pk).exists():
+        raise NotAllowed(
+            "You no longer supervise anyone at this session, so you can read it "
+            "but not change it."
+        )
+
+
+def _still_supervises(by: User, person_id: int) -> bool:
+    return StaffProfile.objects.filter(pk=person_id, supervisor__user=by).exists()
 
 
 @transaction.atomic
@@ -457,7 +466,7 @@ def update_session(
     if session.is_draft:
         share_pre_session_check_ins(session)
     if session.is_finalised:
-        store_check_in_scores(session_ids=[session.pk])
+        store_check_in_scores(session_ids=[session.pk], as_of=as_of)
         sync_supervision_status(
             person_ids=list(session.attendances.values_list("person_id", flat=True)),
             as_of=as_of,
@@ -477,13 +486,18 @@ def record_check_in(
     support_offered: list[str],
     caseload: int | None,
     by: User,
+    wellbeing_notes: str = "",
+    as_of: date | None = None,
 ) -> SessionAttendance:
-    """Record one supervisee's check-in and caseload; snapshot the caseload too."""
+    """Record one supervisee's check-in, wellbeing notes and caseload; snapshot the
+    caseload too."""
     attendance = SessionAttendance.objects.select_related("session__supervisor").get(
         session_id=session_id, person_id=person_id
     )
     session = attendance.session
     _require_supervisor(session, by)
+    if not _still_supervises(by, person_id):
+        raise NotAllowed("You no longer supervise this person.")
     if session.is_cancelled:
         raise SessionNotEditable("A cancelled session cannot be changed.")
     scores = (impact, switching_off, support, workload)
@@ -495,6 +509,7 @@ def record_check_in(
     attendance.workload_score = workload
     attendance.support_offered = ",".join(support_offered)
     attendance.caseload = caseload
+    attendance.wellbeing_notes = wellbeing_notes.strip()
     attendance.support_prompt = check_in_prompts(
         impact=impact, switching_off=switching_off, support=support, workload=workload
     )
@@ -502,7 +517,7 @@ def record_check_in(
     if session.is_draft:
         share_pre_session_check_ins(session)
     if session.is_finalised:
-        store_check_in_scores(session_ids=[session.pk])
+        store_check_in_scores(session_ids=[session.pk], as_of=as_of)
     if caseload is not None:
         CaseloadSnapshot.objects.update_or_create(
             person_id=person_id,
@@ -531,10 +546,16 @@ def finalise_session(*, session_id: int, by: User, as_of: date) -> SupervisionSe
     session.version = F("version") + 1
     session.save()
     session.refresh_from_db()
-    store_check_in_scores(session_ids=[session.pk])
+    store_check_in_scores(session_ids=[session.pk], as_of=as_of)
     sync_supervision_status(
         person_ids=list(session.attendances.values_list("person_id", flat=True)),
         as_of=as_of,
+    )
+    record_audit(
+        actor=by,
+        action="sustain.session.finalise",
+        instance=session,
+        summary="Session finalised",
     )
     session_finalised.send(
         sender=SupervisionSession,
@@ -565,7 +586,14 @@ def cancel_session(
     session.version = F("version") + 1
     session.save()
     session.refresh_from_db()
-    store_check_in_scores(session_ids=[session.pk])
+    # The reason stays out of the entry: it may be about someone's health.
+    record_audit(
+        actor=by,
+        action="sustain.session.cancel",
+        instance=session,
+        summary="Session cancelled",
+    )
+    store_check_in_scores(session_ids=[session.pk], as_of=as_of)
     sync_supervision_status(
         person_ids=list(session.attendances.values_list("person_id", flat=True)),
         as_of=as_of,
@@ -578,7 +606,12 @@ SCORE_CHUNK = 500
 
 
 @transaction.atomic
-def store_check_in_scores(*, session_ids: Iterable[int]) -> int:
+def store_check_in_scores(
+    *,
+    session_ids: Iterable[int],
+    as_of: date | None = None,
+    include_closed: bool = False,
+) -> int:
     """Bring these sessions' pseudonymised score records in step; return rows written.
 
     A check-in counts when its session is finalised and at least one answer was
@@ -587,18 +620,29 @@ def store_check_in_scores(*, session_ids: Iterable[int]) -> int:
     counts (session cancelled, answers cleared) loses its record. Sessions whose
     content retention has purged are left alone: their records are kept for
     statistics. Decrypts each check-in once; safe to run again (idempotent).
+
+    A closed month (before the month of ``as_of``, today by default) is never
+    changed: commissioners see only closed months, so no later check-in, edit or
+    cancellation can move a figure they have seen and be differenced out of it.
+    A check-in recorded after its month closed is therefore not counted.
+    ``include_closed`` lifts that, for filling records in before any figure is
+    published from them (the demo loader, ``backfill_check_in_scores``).
     """
+    from workforce.dates import today
+
+    open_from = date.min if include_closed else (as_of or today()).replace(day=1)
     ids = sorted(set(session_ids))
     written = 0
     for start in range(0, len(ids), SCORE_CHUNK):
-        written += _store_chunk(ids[start : start + SCORE_CHUNK])
+        written += _store_chunk(ids[start : start + SCORE_CHUNK], open_from=open_from)
     return written
 
 
-def _store_chunk(session_ids: list[int]) -> int:
-    attendances = (
+def _store_chunk(session_ids: list[int], *, open_from: date) -> int:
+    attendances = list(
         SessionAttendance.objects.filter(
-            session_id__in=session_ids, session__content_purged_on__isnull=True
+            session_id__in=session_ids,
+            session__content_purged_on__isnull=True,
         )
         .select_related("session", "person")
         .only(
@@ -616,6 +660,13 @@ def _store_chunk(session_ids: list[int]) -> int:
             "person__team_id",
         )
     )
+    # Records already in a closed month stay exactly as they are.
+    frozen = set(
+        CheckInScoreRecord.objects.filter(
+            source_key__in=[source_key(a.pk) for a in attendances],
+            month__lt=open_from,
+        ).values_list("source_key", flat=True)
+    )
     records: list[CheckInScoreRecord] = []
     stale: list[str] = []
     for attendance in attendances:
@@ -626,7 +677,13 @@ def _store_chunk(session_ids: list[int]) -> int:
             attendance.workload_score,
         )
         key = source_key(attendance.pk)
-        if not attendance.session.is_finalised or all(s is None for s in scores):
+        if key in frozen:
+            continue
+        if (
+            not attendance.session.is_finalised
+            or all(s is None for s in scores)
+            or attendance.session.held_on < open_from
+        ):
             stale.append(key)
             continue
         records.append(
@@ -644,7 +701,9 @@ def _store_chunk(session_ids: list[int]) -> int:
             )
         )
     if stale:
-        CheckInScoreRecord.objects.filter(source_key__in=stale).delete()
+        CheckInScoreRecord.objects.filter(
+            source_key__in=stale, month__gte=open_from
+        ).delete()
     CheckInScoreRecord.objects.bulk_create(
         records,
         batch_size=1000,
@@ -679,6 +738,13 @@ def acknowledge_session(*, session_id: int, by: User) -> SessionAttendance:
     if attendance.acknowledged_at is None:
         attendance.acknowledged_at = timezone.now()
         attendance.save(update_fields=["acknowledged_at"])
+        record_audit(
+            actor=by,
+            action="sustain.session.acknowledge",
+            instance=attendance.session,
+            summary="Record signed off by a supervisee",
+            data={"person": attendance.person_id},
+        )
     return attendance
 
 
@@ -706,6 +772,13 @@ def record_disagreement(*, session_id: int, text: str, by: User) -> SessionAtten
     attendance.disagreement = text
     attendance.disagreed_at = timezone.now()
     attendance.save(update_fields=["disagreement", "disagreed_at"])
+    record_audit(
+        actor=by,
+        action="sustain.session.disagree",
+        instance=attendance.session,
+        summary="Disagreement recorded by a supervisee",
+        data={"person": attendance.person_id},
+    )
     return attendance
 
 
@@ -721,7 +794,9 @@ def add_action(
         raise SessionNotEditable("A cancelled session cannot be changed.")
     allowed = {
         session.supervisor_id,
-        *session.attendances.values_list("person_id", flat=True),
+        *session.attendances.filter(person__supervisor=session.supervisor).values_list(
+            "person_id", flat=True
+        ),
     }
     if owner_id is None or owner_id not in allowed:
         raise SupervisionError("Choose who owns this action.")
@@ -737,12 +812,15 @@ def add_action(
 
 @transaction.atomic
 def complete_action(*, action_id: int, by: User, as_of: date) -> SessionAction:
-    """Mark an action done (idempotent); the session's supervisor or owner may."""
-    action = SessionAction.objects.select_related("session__supervisor", "owner").get(
-        pk=action_id
-    )
-    if by.pk not in {action.session.supervisor.user_id, action.owner.user_id}:
-        raise NotAllowed("Only the action's owner or the supervisor can close it.")
+    """Mark an action done (idempotent): its owner, or the owner's supervisor now
+    (a former supervisor no longer may)."""
+    action = SessionAction.objects.select_related("owner__supervisor").get(pk=action_id)
+    owner_supervisor = action.owner.supervisor
+    allowed = {action.owner.user_id}
+    if owner_supervisor is not None:
+        allowed.add(owner_supervisor.user_id)
+    if by.pk not in allowed:
+        raise NotAllowed("Only the action's owner or their supervisor can close it.")
     if action.done_on is None:
         action.done_on = as_of
         action.save(update_fields=["done_on"])
@@ -887,6 +965,7 @@ def purge_expired_content(*, as_of: date) -> int:
         ):
             expired.append(session.pk)
     _purge_unshared_check_ins(as_of=as_of)
+    purge_old_score_records(as_of=as_of)
     if not expired:
         return 0
     # Write "" through the ORM field so the stored value is empty, not ciphertext.
@@ -899,6 +978,7 @@ def purge_expired_content(*, as_of: date) -> int:
         support_score=None,
         workload_score=None,
         support_offered="",
+        wellbeing_notes="",
         supervisee_reflection="",
         disagreement="",
     )
@@ -906,6 +986,15 @@ def purge_expired_content(*, as_of: date) -> int:
     PreSessionCheckIn.objects.filter(session_id__in=expired).delete()
     SessionVersion.objects.filter(session_id__in=expired).delete()
     return len(expired)
+
+
+def purge_old_score_records(*, as_of: date) -> int:
+    """Delete check-in score records older than CHECK_IN_SCORE_RETENTION_MONTHS."""
+    from django.conf import settings
+
+    cutoff = add_months(as_of.replace(day=1), -settings.CHECK_IN_SCORE_RETENTION_MONTHS)
+    deleted, _ = CheckInScoreRecord.objects.filter(month__lt=cutoff).delete()
+    return deleted
 
 
 def _purge_unshared_check_ins(*, as_of: date) -> int:

@@ -88,10 +88,10 @@ def _content_session(request: HttpRequest, pk: int) -> SupervisionSession:
 
 
 def _own_session(request: HttpRequest, pk: int) -> SupervisionSession:
-    """A session the signed-in supervisor ran; anyone else gets a 404."""
-    profile = _profile_or_404(request)
+    """A session the signed-in supervisor may still change; anyone else, a former
+    supervisor included, gets a 404."""
     return get_object_or_404(
-        SupervisionSession.objects.filter(supervisor=profile).select_related(
+        SupervisionSession.objects.writable_by(request.user).select_related(
             "supervisor__user"
         ),
         pk=pk,
@@ -288,20 +288,24 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     attendances = list(session.attendances.select_related("person__user"))
     profile = own_profile(request.user)
     is_supervisor = session.supervisor_id == profile.pk
-    mine = next((a for a in attendances if a.person_id == profile.pk), None)
     if session.is_draft and not is_supervisor:
         raise Http404("Drafts are visible to the supervisor only.")
+    # What of each attendee this reader sees is the access layer's decision.
+    visible = list(
+        SessionAttendance.objects.content_for_user(request.user)
+        .filter(session=session)
+        .select_related("person__user")
+    )
+    mine = next((a for a in visible if a.person_id == profile.pk), None)
     services.log_access(
         user=request.user,
         session=session,
-        person_ids=[a.person_id for a in attendances],
+        person_ids=[a.person_id for a in visible],
         action=AccessEvent.Action.VIEWED_SESSION,
     )
     pre_session = PreSessionCheckIn.objects.for_user(request.user).filter(
         session=session
     )
-    if not is_supervisor:
-        pre_session = pre_session.filter(person=profile)
     return render(
         request,
         "supervision/session_detail.html",
@@ -309,10 +313,15 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "pre_session_check_ins": list(pre_session.select_related("person__user")),
             "attendances": attendances,
-            "visible_attendances": attendances if is_supervisor else [mine],
+            "visible_attendances": visible,
             "mine": mine,
             "is_supervisor": is_supervisor,
-            "actions": session.actions.select_related("owner__user"),
+            "can_write": SupervisionSession.objects.writable_by(request.user)
+            .filter(pk=session.pk)
+            .exists(),
+            "actions": SessionAction.objects.for_user(request.user)
+            .filter(session=session)
+            .select_related("owner__user"),
             "versions": session.versions.select_related("saved_by")
             if is_supervisor
             else [],
@@ -496,7 +505,10 @@ def record_check_in(request: HttpRequest, pk: int, person_pk: int) -> HttpRespon
     """Record one supervisee's check-in, support offered and caseload."""
     session = _own_session(request, pk)
     attendance = get_object_or_404(
-        session.attendances.select_related("person__user"), person_id=person_pk
+        session.attendances.filter(
+            person__supervisor=session.supervisor
+        ).select_related("person__user"),
+        person_id=person_pk,
     )
     initial = {
         "impact": attendance.impact_score,
@@ -504,6 +516,7 @@ def record_check_in(request: HttpRequest, pk: int, person_pk: int) -> HttpRespon
         "support": attendance.support_score,
         "workload": attendance.workload_score,
         "support_offered": [c for c in attendance.support_offered.split(",") if c],
+        "wellbeing_notes": attendance.wellbeing_notes,
         "caseload": attendance.caseload,
     }
     theirs = (
@@ -523,6 +536,14 @@ def record_check_in(request: HttpRequest, pk: int, person_pk: int) -> HttpRespon
             workload=theirs.workload_score,
         )
     form = CheckInForm(request.POST or None, initial=initial)
+    if request.method == "GET":
+        # The form shows what is stored: opening it is a read.
+        services.log_access(
+            user=request.user,
+            session=session,
+            person_ids=[person_pk],
+            action=AccessEvent.Action.OPENED_CHECK_IN,
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -535,7 +556,9 @@ def record_check_in(request: HttpRequest, pk: int, person_pk: int) -> HttpRespon
                 workload=data["workload"],
                 support_offered=data["support_offered"],
                 caseload=data["caseload"],
+                wellbeing_notes=data["wellbeing_notes"],
                 by=request.user,
+                as_of=today(),
             )
         except services.SupervisionError as error:
             form.add_error(None, str(error))
@@ -589,12 +612,7 @@ def action_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def action_done(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark an action done."""
-    action = get_object_or_404(
-        SessionAction.objects.filter(
-            session__in=SupervisionSession.objects.for_user(request.user)
-        ),
-        pk=pk,
-    )
+    action = get_object_or_404(SessionAction.objects.for_user(request.user), pk=pk)
     try:
         services.complete_action(action_id=action.pk, by=request.user, as_of=today())
     except services.SupervisionError as error:

@@ -33,6 +33,23 @@ ACTIONS = (
     ("sustain.api_token.create", "Create an API token", "API token created"),
     ("sustain.api_token.revoke", "Revoke an API token", "API token revoked"),
     ("sustain.roster.import", "Import the staff roster", "Roster imported"),
+    ("sustain.session.finalise", "Finalise a supervision session", "Finalised"),
+    ("sustain.session.acknowledge", "Sign off a supervision session", "Signed off"),
+    (
+        "sustain.session.disagree",
+        "Record disagreement with a session record",
+        "Disagreement recorded",
+    ),
+    ("sustain.session.cancel", "Cancel a supervision session", "Cancelled"),
+    ("sustain.staff.supervisor", "Change a supervisor", "Supervisor changed"),
+    ("sustain.staff.line_manager", "Change a line manager", "Line manager changed"),
+    ("sustain.user.roles", "Change a person's roles", "Roles changed"),
+    ("sustain.keys.rotate", "Rotate the content keys", "Content keys rotated"),
+    (
+        "sustain.subject_access.export",
+        "Produce a person's data (subject access)",
+        "Personal data downloaded",
+    ),
 )
 ACTION_NAMES = frozenset(name for name, _, _ in ACTIONS)
 
@@ -51,3 +68,43 @@ def record_audit(
     payload = {**(data or {}), "summary": summary} if summary else (data or {})
     user = actor if getattr(actor, "is_authenticated", False) else None
     return log(instance, action, user=user, data=payload)
+
+
+def record_staff_links(
+    *, actor: Any, instance: Any, before: dict[str, Any] | None
+) -> int:
+    """Log a supervisor or line-manager change (``before``: the ids as they were,
+    None for a new person, who has nothing to change from). Returns entries made."""
+    made = 0
+    for field, action in (
+        ("supervisor_id", "sustain.staff.supervisor"),
+        ("line_manager_id", "sustain.staff.line_manager"),
+    ):
+        old = None if before is None else before.get(field)
+        new = getattr(instance, field)
+        if old != new and not (before is None and new is None):
+            record_audit(
+                actor=actor,
+                action=action,
+                instance=instance,
+                summary=f"{field.removesuffix('_id').replace('_', ' ')} changed",
+                data={"from": old, "to": new},
+            )
+            made += 1
+    return made
+
+
+def record_role_change(
+    *, actor: Any, user: Any, before: set[str], after: set[str]
+) -> bool:
+    """Log the roles (groups) a person gained or lost; say whether any changed."""
+    if before == after:
+        return False
+    record_audit(
+        actor=actor,
+        action="sustain.user.roles",
+        instance=user,
+        summary="Roles changed",
+        data={"added": sorted(after - before), "removed": sorted(before - after)},
+    )
+    return True

@@ -77,9 +77,24 @@ class _StaffSaved:
     flags) are re-synced before the admin's next page."""
 
     def save_instance(self) -> Any:
+        from workforce.audit import record_staff_links
+
+        current = getattr(self, "object", None)
+        before = (
+            StaffProfile.objects.filter(pk=current.pk)
+            .values("supervisor_id", "line_manager_id")
+            .first()
+            if current is not None and current.pk
+            else None
+        )
         with transaction.atomic():
             instance = super().save_instance()  # type: ignore[misc]
             staff_changed.send(sender=StaffProfile, profile_ids=[instance.pk])
+            record_staff_links(
+                actor=self.request.user,  # type: ignore[attr-defined]
+                instance=instance,
+                before=before,
+            )
         return instance
 
 

@@ -16,6 +16,7 @@ from commissioning.reports.common import (
     Table,
     provider_scope,
     scoped_provider,
+    suppress_small_groups,
     team_scope,
 )
 
@@ -43,7 +44,7 @@ def tables_for(scope: ReportScope) -> list[Table]:
     tables: list[Table] = []
     for build in _family_builders():
         tables.extend(build(scope))
-    return tables
+    return suppress_small_groups(scope, tables)
 
 
 def table_keys() -> list[str]:
@@ -65,7 +66,8 @@ def table_for(scope: ReportScope, key: str) -> Table | None:
     for path in [*FAMILIES, *EXTRA]:
         module = import_module(path)
         if getattr(module, "AVAILABLE", True) and key in module.TABLE_KEYS:
-            return next((t for t in module.tables(scope) if t.key == key), None)
+            found = [t for t in module.tables(scope) if t.key == key]
+            return suppress_small_groups(scope, found)[0] if found else None
     return None
 
 

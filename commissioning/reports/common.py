@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
     from accounts.models import User
 
-# Aggregates of check-in scores are shown only for groups of this size or more.
+# Every figure is shown only for groups of this size or more (see
+# ``suppress_small_groups``, the one rule pages, exports, the API and snapshots share).
 SUPPRESSION_THRESHOLD = 5
 # What a suppressed cell holds in pages and exports; the API sends null instead.
 SUPPRESSED = f"Suppressed (fewer than {SUPPRESSION_THRESHOLD} people)"
@@ -263,6 +264,63 @@ def is_empty_no_team(scope: ReportScope, group: Group, found: object) -> bool:
 def by_key(rows: Iterable[dict[str, Any]], field_name: str) -> dict[Any, dict]:
     """Index aggregate rows by their grouping value."""
     return {row[field_name]: row for row in rows}
+
+
+def headcounts(scope: ReportScope) -> dict[Any, int]:
+    """Return the people in post in each group of the scope (one query)."""
+    from django.db.models import Count
+
+    rows = (
+        scope.people()
+        .values(scope.group_field)
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list(scope.group_field, "n")
+    )
+    return dict(rows)
+
+
+def _hide(row: dict[str, Any], columns: list[Column]) -> None:
+    row["suppressed"] = True
+    for column in columns:
+        if column.numeric:
+            row[column.key] = SUPPRESSED
+
+
+def suppress_small_groups(scope: ReportScope, tables: list[Table]) -> list[Table]:
+    """Suppress every figure of a group with fewer than 5 people in post, in every
+    table: the one suppression rule, applied where every table is built.
+
+    In a team drill-down the provider's own figures are shown too, so one hidden
+    team could be worked out by subtraction; the next smallest teams are hidden as
+    well until the hidden ones hold 5 or more people between them (complementary
+    suppression). A table may suppress more by its own rule (check-ins count the
+    people who checked in); it never shows more.
+    """
+    counts = headcounts(scope)
+    for table in tables:
+        rows = [row for row in table.rows if "provider_id" in row]
+        table.rows = rows
+        if scope.level is Level.TEAM:
+            size = {id(row): counts.get(row.get("team_id"), 0) for row in rows}
+        else:
+            size = {id(row): counts.get(row["provider_id"], 0) for row in rows}
+        for row in rows:
+            if size[id(row)] < SUPPRESSION_THRESHOLD or row.get("suppressed"):
+                _hide(row, table.columns)  # type: ignore[arg-type]
+        if scope.level is not Level.TEAM:
+            continue
+
+        shown = sorted(
+            (row for row in rows if not row.get("suppressed")),
+            key=lambda row: size[id(row)],
+        )
+        hidden = sum(size[id(row)] for row in rows if row.get("suppressed"))
+        while 0 < hidden < SUPPRESSION_THRESHOLD and shown:
+            row = shown.pop(0)
+            _hide(row, table.columns)  # type: ignore[arg-type]
+            hidden += size[id(row)]
+    return tables
 
 
 TableBuilder = Callable[[ReportScope], Table]

@@ -3,17 +3,22 @@
 Statuses come from ``SupervisionStatus.objects.with_status`` (the same SQL rule as
 the supervisee's own page). Sessions are counted from their metadata only. Check-in
 figures come from the pseudonymised ``CheckInScoreRecord`` table (never the encrypted
-check-ins): distinct people, check-ins, the mean of each answer and the share that
-prompted an offer of support, per provider or team, over the last few calendar
-months. A group with fewer than 5 distinct people shows no number at all.
+check-ins): distinct people and the share of check-ins that prompted an offer of
+support, to the nearest 10%, per provider or team, over the last few *closed*
+calendar months. No means: a mean moves with every answer, so two readings a
+check-in apart would give that person's scores away. A closed month's records never
+change (``store_check_in_scores`` leaves them alone), so a new check-in changes
+nothing a commissioner can see. A group with fewer than 5 distinct people shows no
+number at all.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from commissioning.reports.common import (
     SUPPRESSED,
@@ -41,18 +46,11 @@ from workforce.dates import add_months
 
 AVAILABLE = True
 TABLE_KEYS = ["supervision", "checkins"]
-# Sessions are counted over a rolling quarter; check-ins over the calendar months
-# ending with the current one (their records keep only the month).
+# Sessions are counted over a rolling quarter; check-ins over the closed calendar
+# months before the current one (their records keep only the month).
 WINDOW_DAYS = 91
 CHECK_IN_MONTHS = 3
 CONVERSATION_AID = "a conversation aid, not a clinical measure"
-# (row key, record field, question) for each of the four check-in answers.
-QUESTIONS = [
-    ("mean_impact", "impact", "work staying with them"),
-    ("mean_switching_off", "switching_off", "switching off and sleeping"),
-    ("mean_support", "support", "feeling supported"),
-    ("mean_workload", "workload", "workload manageable"),
-]
 
 
 def compliance_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
@@ -111,10 +109,25 @@ def session_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
     return by_key(rows, group)
 
 
+# Shares of check-ins are published to the nearest this many percent.
+BAND_PERCENT = 10
+
+
 def check_in_months(as_of: date) -> tuple[date, date]:
-    """Return the first and last month of the check-in window ending ``as_of``."""
-    last = as_of.replace(day=1)
+    """Return the first and last closed month of the check-in window before
+    ``as_of`` (the current month is never published: it is still changing)."""
+    last = add_months(as_of.replace(day=1), -1)
     return add_months(last, -(CHECK_IN_MONTHS - 1)), last
+
+
+def banded(value: Any) -> int | None:
+    """Round a percentage to the nearest ``BAND_PERCENT`` (None stays None)."""
+    if value is None:
+        return None
+    return int(
+        (Decimal(value) / BAND_PERCENT).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        * BAND_PERCENT
+    )
 
 
 def check_in_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
@@ -136,7 +149,6 @@ def check_in_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
             people=Count("respondent_key", distinct=True),
             check_ins=Count("pk"),
             prompted=Count("pk", filter=Q(support_prompt=True)),
-            **{key: Avg(field) for key, field, _ in QUESTIONS},
         )
         .order_by()
     )
@@ -188,12 +200,7 @@ def supervision_table(scope: ReportScope, sessions: dict[Any, dict]) -> Table:
     )
 
 
-CHECK_IN_FIGURES = [
-    "people_checked_in",
-    "check_ins",
-    *(key for key, _, _ in QUESTIONS),
-    "pct_prompted_support",
-]
+CHECK_IN_FIGURES = ["people_checked_in", "pct_prompted_support"]
 
 
 def suppress_complements(rows: list[dict[str, Any]]) -> None:
@@ -228,10 +235,8 @@ def checkins_table(scope: ReportScope) -> Table:
         small = people < SUPPRESSION_THRESHOLD
         cells: dict[str, Any] = {
             "people_checked_in": people,
-            "check_ins": found.get("check_ins", 0),
-            **{key: one_place(found.get(key)) for key, _, _ in QUESTIONS},
-            "pct_prompted_support": percent(
-                found.get("prompted"), found.get("check_ins")
+            "pct_prompted_support": banded(
+                percent(found.get("prompted"), found.get("check_ins"))
             ),
         }
         rows.append({**group_cells(group, scope.level), "suppressed": small, **cells})
@@ -247,18 +252,18 @@ def checkins_table(scope: ReportScope) -> Table:
         columns=[
             *group_columns(scope.level),
             Column("people_checked_in", "People who checked in"),
-            Column("check_ins", "Check-ins"),
-            *(
-                Column(key, f"Mean, 0 to 10: {question} ({CONVERSATION_AID})")
-                for key, _, question in QUESTIONS
+            Column(
+                "pct_prompted_support",
+                f"% that prompted an offer of support (to the nearest {BAND_PERCENT})",
             ),
-            Column("pct_prompted_support", "% that prompted an offer of support"),
         ],
         rows=rows,
         note=f"The check-in is {CONVERSATION_AID}. Check-ins in finalised sessions "
-        f"held from {first:%B %Y} to {last:%B %Y}, where they were given. Shown only "
-        f"for groups of {SUPPRESSION_THRESHOLD} or more people; smaller groups are "
-        "suppressed so no one can be identified. No one's own scores are ever shown.",
+        f"held from {first:%B %Y} to {last:%B %Y}, closed months only, where they "
+        f"were given; shares to the nearest {BAND_PERCENT}%. Shown only for groups "
+        f"of {SUPPRESSION_THRESHOLD} or more people; smaller groups are suppressed so "
+        "no one can be identified. No one's own scores, and no averages of scores, "
+        "are ever shown.",
     )
 
 

@@ -22,14 +22,10 @@ CHARTED = [
     ("caseload.pct_over_threshold", "Caseloads over threshold (%)"),
     ("caseload.mean_caseload", "Mean open cases"),
     ("staffing.ratio", "Workers per manager"),
-    ("checkins.mean_impact", "Check-ins: work staying with them (mean, 0 to 10)"),
     (
-        "checkins.mean_switching_off",
-        "Check-ins: switching off and sleeping (mean, 0 to 10)",
+        "checkins.pct_prompted_support",
+        "Check-ins that prompted an offer of support (%, to the nearest 10)",
     ),
-    ("checkins.mean_support", "Check-ins: feeling supported (mean, 0 to 10)"),
-    ("checkins.mean_workload", "Check-ins: workload manageable (mean, 0 to 10)"),
-    ("checkins.pct_prompted_support", "Check-ins that prompted support (%)"),
 ]
 
 

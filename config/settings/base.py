@@ -230,6 +230,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # The largest evidence file (PDF, PNG or JPEG) a person may upload, in megabytes.
 EVIDENCE_MAX_MB = env.int("EVIDENCE_MAX_MB", default=10)
+# Pseudonymised check-in score records older than this many months are deleted by
+# the nightly retention purge (72: the default retention of supervision content).
+CHECK_IN_SCORE_RETENTION_MONTHS = env.int("CHECK_IN_SCORE_RETENTION_MONTHS", default=72)
 # Under DEBUG only, the media folders served directly (Wagtail's images); training
 # evidence is never among them: it is served by its scoped download view.
 PUBLIC_MEDIA_FOLDERS = ("images", "original_images")

@@ -14,6 +14,7 @@ from django.db.models import Case, Q, Value, When
 from learning.evidence import evidence_path, validate_evidence
 from learning.models.pages import ModulePage
 from learning.rules import ExceptionKind, Status, StatusDates
+from supervision.fields import EncryptedTextField
 from workforce.models import JobRole, Organisation, StaffProfile
 
 if TYPE_CHECKING:
@@ -277,7 +278,8 @@ class TrainingException(models.Model):
     )
     kind = models.CharField(max_length=20, choices=ExceptionKind.choices)
     reason = models.CharField(max_length=20, choices=ExceptionReason.choices)
-    note = models.TextField(blank=True)
+    # Encrypted at rest: a note often says more about a sickness or a family matter.
+    note = EncryptedTextField()
     until = models.DateField(
         null=True,
         blank=True,

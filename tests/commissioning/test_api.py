@@ -89,7 +89,7 @@ class TestFigures:
         for row in body["results"]:
             assert row["suppressed"] is True
             assert row["people_checked_in"] is None
-            assert row["mean_impact"] is None
+            assert row["pct_prompted_support"] is None
 
     def test_a_swapped_provider_id_answers_404(self, county):
         response = api_as(county.commissioner.user).get(

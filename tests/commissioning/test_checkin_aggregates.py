@@ -1,33 +1,23 @@
-"""Check-in score aggregates: exact means, suppression under 5, no one's own score.
+"""Check-in aggregates: closed months only, shares in bands, suppression under 5.
 
 The fixture, built through the supervision services: provider Delta, team A with 5
-people, team B with 3 and team E with 2, one finalised check-in each this month (as of
-15/3/26). B and E are under 5 and suppressed; together they hold 5 people, so team A can
-be shown without its figures letting anyone work out B's or E's by subtraction.
+people, team B with 3 and team E with 2, one finalised check-in each in February
+2026, a closed month as of 15/3/26. B and E are under 5 and suppressed; together they
+hold 5 people, so team A can be shown without its figures letting anyone work out
+B's or E's by subtraction. No means are published at all: a mean moves with every
+answer.
 
-    team A  impact  switching off  support  workload  prompts support
-    a1        10          5           8         3       yes
-    a2         2          6           8         5
-    a3         3          7           8         5
-    a4         4          8           8         6
-    a5         2          9           7         6
-    mean     4.2        7.0         7.8       5.0      20.0%
-    team B
-    b1         6          1           4         7       yes (switching off 3 or less)
-    b2         6          2           5         7       yes (switching off 3 or less)
-    b3         9          3           6         7       yes
-    team E
-    e1         5          5           5         5
-    e2         5          5           5         5
-    Delta    5.2        5.1         6.4       5.6      40.0%  (52, 51, 64, 56 over 10)
+    team A  prompts support         team B  prompts support     team E
+    a1        yes (impact 10)       b1..b3  yes, all three      e1, e2  no
+    a2..a5    no
+    share     20%                   Delta: 4 of 10, 40%
 
-a1's impact of 10 is the only 10: it must never appear as a figure of its own.
+a1's impact of 10 is the only 10: it must never appear as a figure.
 """
 
 import csv
 import io
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -56,22 +46,11 @@ from tests.factories.workforce import (
 pytestmark = pytest.mark.django_db
 
 AS_OF = date(2026, 3, 15)
+FEBRUARY = date(2026, 2, 20)
 TEAM_A = [(10, 5, 8, 3), (2, 6, 8, 5), (3, 7, 8, 5), (4, 8, 8, 6), (2, 9, 7, 6)]
 TEAM_B = [(6, 1, 4, 7), (6, 2, 5, 7), (9, 3, 6, 7)]
 TEAM_E = [(5, 5, 5, 5), (5, 5, 5, 5)]
-MEANS_A = {
-    "mean_impact": Decimal("4.2"),
-    "mean_switching_off": Decimal("7.0"),
-    "mean_support": Decimal("7.8"),
-    "mean_workload": Decimal("5.0"),
-}
-MEANS_PROVIDER = {
-    "mean_impact": Decimal("5.2"),
-    "mean_switching_off": Decimal("5.1"),
-    "mean_support": Decimal("6.4"),
-    "mean_workload": Decimal("5.6"),
-}
-MEAN_KEYS = list(MEANS_A)
+FIGURES = ["people_checked_in", "pct_prompted_support"]
 LABEL = "a conversation aid, not a clinical measure"
 
 
@@ -81,12 +60,14 @@ def fixed_today(monkeypatch):
         monkeypatch.setattr(f"{module}.today", lambda: AS_OF)
 
 
-def checked_in(supervisor, person, scores, held_on):
+def checked_in(supervisor, person, scores, held_on, *, as_of=None):
+    """A session held and finalised on ``held_on`` (or ``as_of``) with a check-in."""
+    as_of = as_of or held_on
     session = create_session(
         supervisor=supervisor,
         supervisee_ids=[person.pk],
         details=SessionDetails(held_on=held_on, duration_minutes=60, format="group"),
-        as_of=AS_OF,
+        as_of=as_of,
     )
     impact, switching_off, support, workload = scores
     record_check_in(
@@ -99,8 +80,10 @@ def checked_in(supervisor, person, scores, held_on):
         support_offered=[],
         caseload=None,
         by=supervisor.user,
+        as_of=as_of,
     )
-    finalise_session(session_id=session.pk, by=supervisor.user, as_of=AS_OF)
+    finalise_session(session_id=session.pk, by=supervisor.user, as_of=as_of)
+    return session
 
 
 @pytest.fixture
@@ -124,13 +107,21 @@ def delta():
         "B": TeamFactory(organisation=provider, name="B"),
         "E": TeamFactory(organisation=provider, name="E"),
     }
+    people = {}
     for name, rows in (("A", TEAM_A), ("B", TEAM_B), ("E", TEAM_E)):
-        for scores in rows:
+        for n, scores in enumerate(rows):
             person = StaffProfileFactory(
                 organisation=provider, team=teams[name], supervisor=supervisor
             )
-            checked_in(supervisor, person, scores, date(2026, 3, 2))
-    return {"provider": provider, "commissioner": commissioner, "manager": manager}
+            people[f"{name.lower()}{n + 1}"] = person
+            checked_in(supervisor, person, scores, FEBRUARY)
+    return {
+        "provider": provider,
+        "commissioner": commissioner,
+        "manager": manager,
+        "supervisor": supervisor,
+        "people": people,
+    }
 
 
 def row_of(table, name, field):
@@ -138,7 +129,7 @@ def row_of(table, name, field):
 
 
 class TestFigures:
-    def test_the_provider_and_team_a_show_exact_means_and_team_b_is_suppressed(
+    def test_the_provider_and_team_a_show_banded_shares_and_team_b_is_suppressed(
         self, delta
     ):
         user = delta["commissioner"].user
@@ -151,21 +142,13 @@ class TestFigures:
         team_a, team_b = row_of(teams, "A", "team"), row_of(teams, "B", "team")
 
         assert whole["suppressed"] is False
-        assert (whole["people_checked_in"], whole["check_ins"]) == (10, 10)
-        assert {k: whole[k] for k in MEAN_KEYS} == MEANS_PROVIDER
-        assert whole["pct_prompted_support"] == Decimal("40.0")
+        assert (whole["people_checked_in"], whole["pct_prompted_support"]) == (10, 40)
         assert team_a["suppressed"] is False
-        assert (team_a["people_checked_in"], team_a["check_ins"]) == (5, 5)
-        assert {k: team_a[k] for k in MEAN_KEYS} == MEANS_A
-        assert team_a["pct_prompted_support"] == Decimal("20.0")
+        assert (team_a["people_checked_in"], team_a["pct_prompted_support"]) == (5, 20)
         assert team_b["suppressed"] is True
-        for key in [
-            "people_checked_in",
-            "check_ins",
-            *MEAN_KEYS,
-            "pct_prompted_support",
-        ]:
+        for key in FIGURES:
             assert team_b[key] == SUPPRESSED
+        assert not any(column.key.startswith("mean") for column in teams.columns)
 
     def test_people_are_counted_once_however_often_they_check_in(self, delta):
         supervisor = StaffProfileFactory(organisation=delta["provider"], team=None)
@@ -174,26 +157,56 @@ class TestFigures:
             person = StaffProfileFactory(
                 organisation=delta["provider"], team=team, supervisor=supervisor
             )
-            checked_in(supervisor, person, (5, 5, 5, 5), date(2026, 2, 2))
-            checked_in(supervisor, person, (5, 5, 5, 5), date(2026, 3, 3))
+            checked_in(supervisor, person, (5, 5, 5, 5), date(2026, 1, 12))
+            checked_in(supervisor, person, (5, 5, 5, 5), date(2026, 2, 3))
         user = delta["commissioner"].user
         teams = table_for(team_scope(user, delta["provider"], as_of=AS_OF), "checkins")
 
         assert row_of(teams, "C", "team")["suppressed"] is True  # 8 check-ins, 4 people
 
-    def test_check_ins_before_the_three_month_window_do_not_count(self, delta):
+    def test_check_ins_before_the_three_closed_months_do_not_count(self, delta):
         supervisor = StaffProfileFactory(organisation=delta["provider"], team=None)
         team = TeamFactory(organisation=delta["provider"], name="Old")
         for _ in range(5):
             person = StaffProfileFactory(
                 organisation=delta["provider"], team=team, supervisor=supervisor
             )
-            checked_in(supervisor, person, (0, 0, 0, 0), date(2025, 12, 31))
+            checked_in(supervisor, person, (0, 0, 0, 0), date(2025, 11, 28))
         user = delta["commissioner"].user
         whole = table_for(provider_scope(user, as_of=AS_OF), "checkins")
 
         assert row_of(whole, "Delta", "provider")["people_checked_in"] == 10
-        assert CheckInScoreRecord.objects.filter(month=date(2025, 12, 1)).count() == 5
+        assert CheckInScoreRecord.objects.filter(month=date(2025, 11, 1)).count() == 5
+
+    def test_the_current_month_is_not_published(self, delta):
+        supervisor = delta["supervisor"]
+        for person in delta["people"].values():
+            checked_in(supervisor, person, (10, 0, 0, 0), date(2026, 3, 2), as_of=AS_OF)
+        whole = table_for(
+            provider_scope(delta["commissioner"].user, as_of=AS_OF), "checkins"
+        )
+
+        assert CheckInScoreRecord.objects.filter(month=date(2026, 3, 1)).count() == 10
+        assert row_of(whole, "Delta", "provider")["pct_prompted_support"] == 40
+
+    def test_a_closed_month_never_changes_later(self, delta):
+        before = set(CheckInScoreRecord.objects.values_list("source_key", "impact"))
+        # A session held in February, recorded and finalised in March.
+        checked_in(
+            delta["supervisor"],
+            delta["people"]["a2"],
+            (10, 0, 0, 0),
+            date(2026, 2, 27),
+            as_of=AS_OF,
+        )
+        whole = table_for(
+            provider_scope(delta["commissioner"].user, as_of=AS_OF), "checkins"
+        )
+
+        assert set(CheckInScoreRecord.objects.values_list("source_key", "impact")) == (
+            before
+        )
+        assert row_of(whole, "Delta", "provider")["pct_prompted_support"] == 40
 
 
 def page_table(html: str) -> str:
@@ -202,7 +215,7 @@ def page_table(html: str) -> str:
 
 
 class TestResponses:
-    def test_the_page_shows_the_means_and_suppression_in_words(self, client, delta):
+    def test_the_page_shows_the_shares_and_suppression_in_words(self, client, delta):
         client.force_login(delta["commissioner"].user)
 
         html = client.get(
@@ -210,11 +223,12 @@ class TestResponses:
         ).content.decode()
 
         table = page_table(html)
-        assert "4.2" in table and "7.8" in table
+        assert ">20<" in table.replace(" ", "") or "20" in table
         assert "Suppressed" in table and "(fewer than 5 people)" in table
         assert LABEL in html
+        assert "Mean" not in table
 
-    def test_the_csv_export_shows_the_means_and_suppression_in_words(
+    def test_the_csv_export_shows_the_shares_and_suppression_in_words(
         self, client, delta
     ):
         client.force_login(delta["commissioner"].user)
@@ -227,16 +241,20 @@ class TestResponses:
 
         text = b"".join(response.streaming_content).decode("utf-8-sig")
         header, *rows = list(csv.reader(io.StringIO(text)))
-        assert LABEL in header[3]
-        # The table, a blank row, then the note saying what the figures are.
+        assert header == [
+            "Team",
+            "People who checked in",
+            "% that prompted an offer of support (to the nearest 10)",
+        ]
         blank = rows.index([])
         rows, note = rows[:blank], rows[blank + 1 :]
         assert "suppressed so no one can be identified" in note[0][0]
+        assert LABEL in note[0][0]
         by_team = {row[0]: row[1:] for row in rows}
-        assert by_team["A"] == ["5", "5", "4.2", "7.0", "7.8", "5.0", "20.0"]
-        assert by_team["B"] == [SUPPRESSED] * 7
+        assert by_team["A"] == ["5", "20"]
+        assert by_team["B"] == [SUPPRESSED] * 2
 
-    def test_the_xlsx_export_shows_the_means_and_suppression_in_words(
+    def test_the_xlsx_export_shows_the_shares_and_suppression_in_words(
         self, client, delta
     ):
         client.force_login(delta["commissioner"].user)
@@ -252,8 +270,8 @@ class TestResponses:
         ).active
         rows = [list(row) for row in sheet.values]
         by_team = {row[0]: row[1:] for row in rows[1:] if row and row[0]}
-        assert by_team["A"] == [5, 5, 4.2, 7.0, 7.8, 5.0, 20.0]
-        assert by_team["B"] == [SUPPRESSED] * 7
+        assert by_team["A"][:2] == [5, 20]
+        assert by_team["B"][:2] == [SUPPRESSED] * 2
         assert any(LABEL in str(cell) for row in rows for cell in row)
 
     def test_the_api_sends_null_and_a_suppressed_flag(self, delta):
@@ -265,47 +283,25 @@ class TestResponses:
 
         by_team = {row["team"]: row for row in body["results"]}
         assert by_team["A"]["suppressed"] is False
-        assert by_team["A"]["mean_impact"] == 4.2
+        assert by_team["A"]["pct_prompted_support"] == 20
         assert by_team["B"]["suppressed"] is True
-        for key in [
-            "people_checked_in",
-            "check_ins",
-            *MEAN_KEYS,
-            "pct_prompted_support",
-        ]:
+        for key in FIGURES:
             assert by_team["B"][key] is None
         assert LABEL in body["note"]
 
 
 class TestNoOnesOwnScore:
-    def figures(self, client, user, provider) -> list:
-        """Every check-in figure a reporting user can get, from every response."""
-        client.force_login(user)
-        api = APIClient()
-        api.force_authenticate(user)
-        values = []
-        for query in ("", f"?provider={provider.pk}"):
-            for row in api.get(f"/api/v1/checkins/{query}").json()["results"]:
-                values += [row[key] for key in [*MEAN_KEYS, "pct_prompted_support"]]
-        for url in (
-            reverse("commissioning:export_table", args=["checkins", "csv"]),
-            reverse(
-                "commissioning:export_provider_table",
-                args=[provider.pk, "checkins", "csv"],
-            ),
-        ):
-            text = b"".join(client.get(url).streaming_content).decode("utf-8-sig")
-            for row in list(csv.reader(io.StringIO(text)))[1:]:
-                values += row[-5:]
-        return values
-
     @pytest.mark.parametrize("who", ["commissioner", "manager"])
-    def test_a_unique_score_of_ten_shows_only_inside_a_mean(self, client, delta, who):
-        values = self.figures(client, delta[who].user, delta["provider"])
-
-        assert values  # the figures were read
+    def test_a_unique_score_of_ten_never_shows(self, client, delta, who):
+        client.force_login(delta[who].user)
+        api = APIClient()
+        api.force_authenticate(delta[who].user)
+        values = []
+        for query in ("", f"?provider={delta['provider'].pk}"):
+            body = api.get(f"/api/v1/checkins/{query}").json()
+            values += [row["pct_prompted_support"] for row in body["results"]]
+        assert values
         assert not any(v in (10, 10.0, "10", "10.0") for v in values)
-        assert 4.2 in values and "4.2" in values  # team A's mean impact
         html = client.get(
             reverse("commissioning:provider", args=[delta["provider"].pk])
         ).content.decode()

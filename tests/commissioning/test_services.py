@@ -35,7 +35,7 @@ class TestTakeMonthlySnapshots:
         # As of 31 March w1 and w2 are still covered (w2's lapses on 1 April).
         assert coverage.value == Decimal("40.00")
         assert alpha.filter(team=county.team_a1).exists()
-        suppressed = alpha.get(team=county.team_a1, metric="checkins.check_ins")
+        suppressed = alpha.get(team=county.team_a1, metric="checkins.people_checked_in")
         assert suppressed.suppressed and suppressed.value is None
 
     def test_a_second_run_adds_nothing_and_changes_nothing(self, county):

@@ -124,7 +124,7 @@ def _session(supervisor, held_on, people, *, wellbeing, state="finalised", score
             support_prompt=prompt,
             supervisee_reflection="PRIVATE-REFLECTION",
         )
-    store_check_in_scores(session_ids=[session.pk])
+    store_check_in_scores(session_ids=[session.pk], include_closed=True)
     return session
 
 

@@ -47,6 +47,8 @@ def check_in(pair, session, *scores):
         support_offered=[],
         caseload=None,
         by=supervisor.user,
+        # The session's own month, still open: a closed month is never changed.
+        as_of=session.held_on,
     )
 
 
@@ -148,7 +150,7 @@ class TestKeptInStep:
 
         assert not CheckInScoreRecord.objects.exists()
 
-    def test_moving_the_session_to_another_month_moves_the_record(self, pair, as_of):
+    def test_moving_the_session_into_a_closed_month_drops_the_record(self, pair, as_of):
         supervisor, _ = pair
         session = draft(pair, as_of)
         check_in(pair, session, 8, 4, 6, 5)
@@ -166,7 +168,8 @@ class TestKeptInStep:
             as_of=as_of,
         )
 
-        assert CheckInScoreRecord.objects.get().month == date(2026, 2, 1)
+        # February has closed: published figures never change, so it gains nothing.
+        assert not CheckInScoreRecord.objects.exists()
 
     def test_cancelling_removes_the_record(self, pair, as_of):
         supervisor, _ = pair
@@ -184,7 +187,9 @@ class TestKeptInStep:
         supervisor, supervisee = pair
         session = draft(pair, as_of, held_on=date(2024, 3, 1))
         check_in(pair, session, 8, 4, 6, 5)
-        finalise_session(session_id=session.pk, by=supervisor.user, as_of=as_of)
+        finalise_session(
+            session_id=session.pk, by=supervisor.user, as_of=date(2024, 3, 20)
+        )
         supervisee.left_on = date(2024, 6, 1)
         supervisee.save()
         supervisee.organisation.supervision_retention_months = 12
@@ -230,3 +235,29 @@ class TestBackfill:
         assert list(
             CheckInScoreRecord.objects.values_list("source_key", flat=True)
         ) == [source_key(session.attendances.get().pk)]
+
+
+class TestRetention:
+    def test_records_older_than_the_setting_are_purged_by_the_nightly_job(
+        self, settings, as_of
+    ):
+        from supervision.tasks import purge_expired_content_task
+        from tests.factories.workforce import OrganisationFactory
+
+        settings.CHECK_IN_SCORE_RETENTION_MONTHS = 72
+        organisation = OrganisationFactory()
+        for n, month in enumerate([date(2020, 2, 1), date(2020, 3, 1)]):
+            CheckInScoreRecord.objects.create(
+                organisation=organisation,
+                month=month,
+                impact=5,
+                respondent_key=f"r{n}",
+                source_key=f"s{n}",
+            )
+
+        purge_expired_content_task.apply(kwargs={"as_of": as_of.isoformat()})
+
+        # 72 months before March 2026 is March 2020: February 2020 goes.
+        assert list(CheckInScoreRecord.objects.values_list("month", flat=True)) == [
+            date(2020, 3, 1)
+        ]

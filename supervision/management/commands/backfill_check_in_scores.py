@@ -25,6 +25,7 @@ class Command(BaseCommand):
             if rebuild:
                 CheckInScoreRecord.objects.all().delete()
             written = store_check_in_scores(
-                session_ids=SupervisionSession.objects.values_list("pk", flat=True)
+                session_ids=SupervisionSession.objects.values_list("pk", flat=True),
+                include_closed=True,
             )
         self.stdout.write(f"Wrote {written} check-in score records.")

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
+from learning.models import TrainingException
 from supervision.fields import EncryptedTextField, rotate
 from supervision.models import (
     PreSessionCheckIn,
@@ -16,6 +17,7 @@ MODELS = [
     SessionAction,
     SessionVersion,
     PreSessionCheckIn,
+    TrainingException,  # the manager's note on an exception
 ]
 
 
@@ -54,10 +56,25 @@ def rotate_all(batch_size: int = 500) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt supervision content under the newest FIELD_ENCRYPTION_KEYS key. "
+        "Re-encrypt supervision content and exception notes under the newest "
+        "FIELD_ENCRYPTION_KEYS key. "
         "Put the new key first, run this, then remove the old key."
     )
 
     def handle(self, *args: object, **options: object) -> None:
+        from wagtail.models import Site
+
+        from workforce.audit import record_audit
+
         count = rotate_all()
+        site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+        if site is not None:
+            # No one signed in runs a command: the entry is the site's own.
+            record_audit(
+                actor=None,
+                action="sustain.keys.rotate",
+                instance=site,
+                summary="Content keys rotated",
+                data={"values": count},
+            )
         self.stdout.write(f"Re-encrypted {count} stored values under the newest key.")
