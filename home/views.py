@@ -72,3 +72,65 @@ def public_media(request: HttpRequest, path: str) -> HttpResponse:
     response = serve(request, clean, document_root=settings.MEDIA_ROOT)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _data_download(profile, *, as_of) -> HttpResponse:  # type: ignore[no-untyped-def]
+    from home.subject_access import subject_access_zip
+
+    response = HttpResponse(
+        subject_access_zip(profile, as_of=as_of), content_type="application/zip"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="sustain-my-data-{as_of.isoformat()}.zip"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """The person's own data: a page that says what is in it, and the download."""
+    profile = own_profile(request.user)
+    if profile is None:
+        raise Http404("You have no staff record.")
+    if request.GET.get("download"):
+        from workforce.audit import record_audit
+
+        record_audit(
+            actor=request.user,
+            action="sustain.subject_access.export",
+            instance=profile,
+            summary="Own data downloaded",
+        )
+        return _data_download(profile, as_of=today())
+    from home.subject_access import EXPORTED
+
+    return render(
+        request,
+        "home/my_data.html",
+        {"profile": profile, "kinds": sorted(EXPORTED), "as_of": today()},
+    )
+
+
+@login_required
+def person_data(request: HttpRequest, person_id: int) -> HttpResponse:
+    """A platform admin downloads anyone's data (a subject access request); logged."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    from accounts.roles import Role, has_role
+    from workforce.audit import record_audit
+    from workforce.models import StaffProfile
+
+    if not has_role(request.user, Role.PLATFORM_ADMIN):
+        raise PermissionDenied
+    profile = get_object_or_404(
+        StaffProfile.objects.for_user(request.user), pk=person_id
+    )
+    record_audit(
+        actor=request.user,
+        action="sustain.subject_access.export",
+        instance=profile,
+        summary="Data produced for a subject access request",
+    )
+    return _data_download(profile, as_of=today())
