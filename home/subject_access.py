@@ -107,6 +107,7 @@ EXCLUDED: dict[str, str] = {
     "wagtailadmin.FormState": "an editor's unsaved form, kept briefly",
     "wagtaildocs.Document": "documents uploaded to the CMS by editors",
     "wagtailimages.Image": "images uploaded to the CMS by editors",
+    "accounts.Passkey": "a passkey's public key and counter: sign-in machinery",
     "otp_totp.TOTPDevice": "a two-factor secret; disclosing it weakens the account",
     "otp_static.StaticDevice": "backup codes; disclosing them weakens the account",
     "authtoken.Token": "an API secret; disclosing it would weaken the account",
