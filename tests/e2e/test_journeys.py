@@ -307,9 +307,6 @@ class TestSupervision:
         page.get_by_label("Analysis: making sense of it").fill("Pattern noticed.")
         page.get_by_label("Learning: what to take from it").fill("Ask earlier.")
         page.get_by_label("Plan: what happens next").fill("Joint visit.")
-        page.get_by_label("Wellbeing and emotional impact", exact=True).fill(
-            f"Sleeping badly. {marker}"
-        )
         page.get_by_label("Wellbeing and emotional impact were discussed").check()
         page.get_by_role("button", name="Save as a draft").click()
         assert page.title().startswith("Error: ")
@@ -356,10 +353,15 @@ class TestSupervision:
         assert attendance.impact_score is None
         assert_accessible(page)
         impact.fill("5")
+        # Wellbeing notes belong to each supervisee: written on their check-in.
+        page.get_by_label("Wellbeing and emotional impact", exact=True).fill(
+            f"Sleeping badly. {marker}"
+        )
         page.get_by_role("button", name="Save the check-in").click()
         page.wait_for_url(session_url)
         attendance.refresh_from_db()
         assert (attendance.impact_score, attendance.support_score) == (5, 6)
+        assert marker in attendance.wellbeing_notes
 
         page.get_by_role("button", name="Finalise the session").click()
         assert "Session finalised" in page.locator("main").inner_text()

@@ -156,7 +156,7 @@ def group(make_person):
 
 
 def draft_group_session(supervisor, supervisees, *, held_on, as_of):
-    return create_session(
+    session = create_session(
         supervisor=supervisor,
         supervisee_ids=[person.pk for person in supervisees],
         details=SessionDetails(
@@ -171,11 +171,13 @@ def draft_group_session(supervisor, supervisees, *, held_on, as_of):
             analysis=MARKER,
             learning=MARKER,
             plan=MARKER,
-            wellbeing_notes=MARKER,
             wellbeing_discussed=True,
         ),
         as_of=as_of,
     )
+    # Each supervisee's own wellbeing notes carry it too.
+    session.attendances.update(wellbeing_notes=MARKER)
+    return session
 
 
 class TestSessionReady:
