@@ -110,6 +110,7 @@ EXCLUDED: dict[str, str] = {
     "accounts.Passkey": "a passkey's public key and counter: sign-in machinery",
     "otp_totp.TOTPDevice": "a two-factor secret; disclosing it weakens the account",
     "otp_static.StaticDevice": "backup codes; disclosing them weakens the account",
+    "accounts.ApiToken": "a hash of an API secret, with its name, expiry and last use",
     "authtoken.Token": "an API secret; disclosing it would weaken the account",
     "authtoken.TokenProxy": "an API secret (the same table as authtoken.Token)",
 }

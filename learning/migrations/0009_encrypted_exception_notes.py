@@ -13,7 +13,7 @@ def seal_exception_notes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('learning', '0007_material_change'),
+        ('learning', '0008_material_change_decision'),
     ]
 
     operations = [
