@@ -13,7 +13,7 @@ def seal_exception_notes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('learning', '0008_material_change_decision'),
+        ('learning', '0009_exception_ended_or_withdrawn'),
     ]
 
     operations = [
