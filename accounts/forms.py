@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -32,6 +33,15 @@ class InvitedPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Iterator[User]:
         return iter(User.objects.filter(email__iexact=email, is_active=True))
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Send the link, unless this email or address has asked too often lately."""
+        from accounts.lockout import password_reset_allowed
+
+        if password_reset_allowed(
+            request=kwargs.get("request"), email=self.cleaned_data["email"]
+        ):
+            super().save(*args, **kwargs)
 
 
 class TwoFactorCodeForm(forms.Form):

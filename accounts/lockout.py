@@ -8,10 +8,14 @@ Two limits, both over the cool-off window (30 minutes):
 - an address that has failed for ``SIGN_IN_ADDRESS_USERNAME_LIMIT`` different
   usernames is refused for every username (password spraying). A council office
   shares one address, so this limit counts accounts, not mistyped passwords.
+
+Password reset links are limited per email and per address
+(:func:`password_reset_allowed`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from axes.attempts import get_cool_off_threshold
@@ -19,9 +23,11 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.cache import caches
 from django.db.models import Q
 from django.http import HttpRequest
 
+from accounts.addresses import client_ip
 from accounts.models import User
 
 
@@ -82,3 +88,34 @@ class SustainAxesHandler(AxesDatabaseHandler):
             request.sustain_lockout = "address"
             return limit
         return failures
+
+
+RESET_WINDOW_SECONDS = 60 * 60
+
+
+def _count(key: str) -> int:
+    """Add one to a counter that lasts an hour from its first use; return it."""
+    cache = caches["throttles"]
+    cache.add(key, 0, timeout=RESET_WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, timeout=RESET_WINDOW_SECONDS)
+        return 1
+
+
+def password_reset_allowed(*, request: HttpRequest | None, email: str) -> bool:
+    """Say whether a reset link may go to this address now.
+
+    At most ``PASSWORD_RESET_EMAIL_LIMIT`` links an hour to one email (no
+    mailbombing) and ``PASSWORD_RESET_ADDRESS_LIMIT`` requests an hour from one
+    network address. Over either, nothing is sent, and the page says what it
+    always says, so it never tells anyone which emails have accounts.
+    """
+    email_key = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    by_email = _count(f"reset:email:{email_key}")
+    by_address = _count(f"reset:address:{client_ip(request)}") if request else 0
+    return (
+        by_email <= settings.PASSWORD_RESET_EMAIL_LIMIT
+        and by_address <= settings.PASSWORD_RESET_ADDRESS_LIMIT
+    )

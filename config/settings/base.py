@@ -182,6 +182,10 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # the header is ignored, since anyone can send one.
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_ip"
+# Password reset links: at most this many an hour to one email, and requests an hour
+# from one address; beyond, nothing is sent and the page reads the same.
+PASSWORD_RESET_EMAIL_LIMIT = env.int("PASSWORD_RESET_EMAIL_LIMIT", default=3)
+PASSWORD_RESET_ADDRESS_LIMIT = env.int("PASSWORD_RESET_ADDRESS_LIMIT", default=20)
 
 # Two-factor authentication (django-otp): supervisors, managers, commissioners,
 # editors and admins must verify a code from an authenticator app or a backup code.

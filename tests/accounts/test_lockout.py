@@ -2,6 +2,7 @@
 
 import pytest
 from axes.models import AccessAttempt
+from django.core import mail
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
@@ -151,3 +152,33 @@ def test_client_ip(settings, proxies, remote, forwarded, expected):
     if forwarded:
         meta["HTTP_X_FORWARDED_FOR"] = forwarded
     assert client_ip(RequestFactory().get("/", **meta)) == expected
+
+
+class TestPasswordResetThrottles:
+    def reset(self, client, email, address=OFFICE):
+        return client.post(
+            reverse("accounts:password_reset"),
+            {"email": email},
+            REMOTE_ADDR=address,
+            follow=True,
+        )
+
+    def test_one_email_gets_at_most_three_links_an_hour(self, client, admin):
+        pages = [self.reset(client, "admin@sustain.example") for _ in range(5)]
+
+        assert len(mail.outbox) == 3
+        assert all("Check your email" in p.content.decode() for p in pages)
+
+    def test_one_address_asking_for_many_emails_is_throttled(self, client, settings):
+        settings.PASSWORD_RESET_ADDRESS_LIMIT = 4
+        for n in range(6):
+            UserFactory(email=f"worker{n}@harbour.example")
+
+        for n in range(6):
+            self.reset(client, f"worker{n}@harbour.example")
+        self.reset(client, "worker5@harbour.example", address=HOME)
+
+        assert [m.to for m in mail.outbox] == [
+            *[[f"worker{n}@harbour.example"] for n in range(4)],
+            ["worker5@harbour.example"],
+        ]
