@@ -301,7 +301,7 @@ class TrainingException(models.Model):
         blank=True,
         related_name="+",
     )
-    closing_note = models.TextField(blank=True)
+    closing_note = EncryptedTextField()  # why it ended: may say as much as the note
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]

@@ -242,19 +242,23 @@ class TestEncryptedReasons:
             kind="exempt",
             reason="sickness",
             note="Cancer treatment until the summer",
+            closing_note="Back after chemotherapy",
             recorded_by=UserFactory(),
         )
 
-        def stored() -> str:
+        def stored() -> tuple[str, str]:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT note FROM learning_trainingexception WHERE id = %s",
+                    "SELECT note, closing_note FROM learning_trainingexception "
+                    "WHERE id = %s",
                     [exception.pk],
                 )
-                return cursor.fetchone()[0]
+                return cursor.fetchone()
 
         before = stored()
-        assert before.startswith("fernet:") and "Cancer" not in before
+        for value in before:
+            assert value.startswith("fernet:")
+            assert "Cancer" not in value and "chemo" not in value
         settings.FIELD_ENCRYPTION_KEYS = [
             Fernet.generate_key().decode(),
             *settings.FIELD_ENCRYPTION_KEYS,
@@ -263,3 +267,4 @@ class TestEncryptedReasons:
         assert stored() != before
         exception.refresh_from_db()
         assert exception.note == "Cancer treatment until the summer"
+        assert exception.closing_note == "Back after chemotherapy"
