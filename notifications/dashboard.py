@@ -15,7 +15,7 @@ def panels_for(user: User, *, as_of: date) -> list[Panel]:
     """Offer the unread-notifications panel, and to supervisors and provider
     managers a list of the open flags on people they may see."""
     panels = []
-    unread = Notification.objects.for_recipient(user).unread().count()
+    unread = Notification.objects.for_recipient(user).in_inbox().unread().count()
     if unread:
         panels.append(
             Panel(

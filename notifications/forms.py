@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from notifications.models import FlagKind, FlagLevel
+from notifications.models import EmailFrequency, FlagKind, FlagLevel
 
 SORTS = {
     # Most serious rung first, then the longest overdue.
@@ -38,3 +38,12 @@ class FlagFilterForm(forms.Form):
     def __init__(self, *args: object, teams: list[tuple[int, str]], **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["team"].choices = [("", "All teams"), *teams]  # type: ignore[attr-defined]
+
+
+class EmailFrequencyForm(forms.Form):
+    email_about_others = forms.ChoiceField(
+        label="How should we email you about the people you look after?",
+        choices=EmailFrequency.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how to be emailed about your people"},
+    )

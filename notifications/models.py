@@ -40,6 +40,8 @@ class NotificationKind(models.TextChoices):
         "Supervision escalated a second time",
     )
     WEEKLY_DIGEST = "weekly_digest", "Weekly summary"
+    # One email a day gathering the messages about other people held for it.
+    DAILY_DIGEST = "daily_digest", "Daily summary"
     TRAINING_COMPLETED = "training_completed", "Training completed"
     TRAINING_CHANGED = "training_changed", "Training changed: renew it"
     SESSION_READY = "session_ready", "Supervision record ready"
@@ -51,6 +53,16 @@ class NotificationStatus(models.TextChoices):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Could not be sent"
+    # Not emailed alone: waiting for the recipient's daily summary, then sent in it.
+    HELD = "held", "Waiting for the daily summary"
+    IN_DIGEST = "in_digest", "Sent in the daily summary"
+
+
+class EmailFrequency(models.TextChoices):
+    """How someone wants the messages about other people (supervisees, staff)."""
+
+    DAILY = "daily", "One summary email a day"
+    IMMEDIATE = "immediate", "An email for each message, as it happens"
 
 
 UNDELIVERED = (NotificationStatus.PENDING, NotificationStatus.SENDING)
@@ -64,6 +76,10 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
         """Keep the notifications the recipient has not yet seen on the site."""
         return self.filter(read_at__isnull=True)
+
+    def in_inbox(self) -> NotificationQuerySet:
+        """Leave out daily summaries: their messages are in the inbox one by one."""
+        return self.exclude(kind=NotificationKind.DAILY_DIGEST)
 
     def undelivered(self) -> NotificationQuerySet:
         """Keep the rows still waiting for the relay (pending or mid-send)."""
@@ -120,6 +136,15 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The daily summary that carried this message (status in_digest), if any.
+    digest = models.ForeignKey(
+        "self",
+        # A summary cannot be deleted alone, only with the messages it carried.
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="digested",
+    )
 
     objects = NotificationQuerySet.as_manager()
 
@@ -142,6 +167,11 @@ class Notification(models.Model):
                 condition=~Q(status="sending") | Q(lease_until__isnull=False),
                 name="notification_sending_has_lease",
             ),
+            models.CheckConstraint(
+                condition=Q(status="in_digest", digest__isnull=False)
+                | (~Q(status="in_digest") & Q(digest__isnull=True)),
+                name="notification_in_digest_names_its_digest",
+            ),
         ]
         indexes = [
             # The relay's poll and the health check's "oldest undelivered".
@@ -153,6 +183,12 @@ class Notification(models.Model):
             models.Index(
                 fields=["recipient", "-created_at"], name="notification_inbox_idx"
             ),
+            # The daily summary's "what is held for whom".
+            models.Index(
+                fields=["recipient"],
+                condition=Q(status="held"),
+                name="notification_held_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -161,6 +197,24 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class NotificationPreference(models.Model):
+    """One person's choice of how to be emailed about other people. Without a row
+    they get the daily summary; messages about themselves always go at once."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    email_about_others = models.CharField(
+        max_length=10, choices=EmailFrequency.choices, default=EmailFrequency.DAILY
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_email_about_others_display()}"
 
 
 class SweepRunStatus(models.TextChoices):

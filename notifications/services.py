@@ -30,8 +30,19 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from config.links import site_url
-from notifications.links import notifications_link
-from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.links import (
+    SUPERVISION_KINDS,
+    TRAINING_KINDS,
+    notifications_link,
+)
+from notifications.models import (
+    EmailFrequency,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    NotificationStatus,
+)
+from workforce.audit import record_audit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -49,6 +60,9 @@ BACKOFF_MAX_SECONDS = 600
 # What _send_one returns for a row it found taken over (not counted as anything).
 SKIPPED = "skipped"
 RETRYABLE_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, OSError)
+# The kinds a daily summary may carry when they are about someone else: the sweep's
+# deadline messages. Messages about the reader themselves always go at once.
+DIGESTIBLE_KINDS = TRAINING_KINDS | SUPERVISION_KINDS
 
 
 class NotificationError(Exception):
@@ -91,16 +105,16 @@ def enqueue(
     Call it inside the transaction that makes the change: the insert runs in a
     savepoint, so a duplicate leaves the caller's transaction usable.
     """
+    request = NotificationRequest(
+        recipient=recipient,
+        kind=kind,
+        subject_person=subject_person,
+        key_date=key_date,
+        context=context,
+        reference=reference,
+    )
     row = _build(
-        NotificationRequest(
-            recipient=recipient,
-            kind=kind,
-            subject_person=subject_person,
-            key_date=key_date,
-            context=context,
-            reference=reference,
-        ),
-        now=now or timezone.now(),
+        request, now=now or timezone.now(), held=bool(_held_for_digest([request]))
     )
     try:
         with transaction.atomic():
@@ -135,10 +149,11 @@ def enqueue_many(
         )
     )
     # Render only what is new: a second sweep on the same day renders nothing.
+    fresh = [request for key, request in wanted.items() if key not in existing]
+    held = _held_for_digest(fresh)
     new_rows = [
-        _build(request, now=now)
-        for key, request in wanted.items()
-        if key not in existing
+        _build(request, now=now, held=_request_key(request) in held)
+        for request in fresh
     ]
     Notification.objects.bulk_create(new_rows, batch_size=500, ignore_conflicts=True)
     return len(new_rows)
@@ -213,6 +228,42 @@ def mark_all_read(*, user: User, now: datetime) -> int:
     return Notification.objects.for_recipient(user).unread().update(read_at=now)
 
 
+def email_frequency(user: User) -> str:
+    """How ``user`` wants to be emailed about other people (daily unless chosen)."""
+    chosen = (
+        NotificationPreference.objects.filter(user=user)
+        .values_list("email_about_others", flat=True)
+        .first()
+    )
+    return chosen or EmailFrequency.DAILY
+
+
+def set_email_frequency(*, user: User, frequency: str, now: datetime) -> bool:
+    """Record how ``user`` wants messages about other people; return whether it
+    changed. Only messages written from now on follow the new choice."""
+    if frequency not in EmailFrequency.values:
+        raise NotificationError(f"unknown email frequency {frequency!r}")
+    with transaction.atomic():
+        preference, _ = (
+            NotificationPreference.objects.select_for_update().get_or_create(
+                user=user, defaults={"updated_at": now}
+            )
+        )
+        changed = preference.email_about_others != frequency
+        if changed:
+            preference.email_about_others = frequency
+            preference.updated_at = now
+            preference.save(update_fields=["email_about_others", "updated_at"])
+            record_audit(
+                actor=user,
+                action="sustain.notifications.email_frequency",
+                instance=preference,
+                summary="Emails about others: "
+                + preference.get_email_about_others_display(),
+            )
+    return changed
+
+
 def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
     """Return how long to wait after the ``attempts``-th failed try.
 
@@ -226,7 +277,40 @@ def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float
 # --- Internals ----------------------------------------------------------------------
 
 
-def _build(request: NotificationRequest, *, now: datetime) -> Notification:
+def _about_someone_else(request: NotificationRequest) -> bool:
+    person = request.subject_person
+    return person is not None and person.user_id != request.recipient.pk
+
+
+def _held_for_digest(
+    requests: Iterable[NotificationRequest],
+) -> set[tuple[int, str, int | None, date, str]]:
+    """The keys of the requests to hold for their recipient's daily summary: the
+    sweep's messages about someone else, unless the recipient chose each at once.
+    One query, and none when no request could be held."""
+    candidates = [
+        request
+        for request in requests
+        if request.kind in DIGESTIBLE_KINDS and _about_someone_else(request)
+    ]
+    if not candidates:
+        return set()
+    immediate = set(
+        NotificationPreference.objects.filter(
+            user_id__in={request.recipient.pk for request in candidates},
+            email_about_others=EmailFrequency.IMMEDIATE,
+        ).values_list("user_id", flat=True)
+    )
+    return {
+        _request_key(request)
+        for request in candidates
+        if request.recipient.pk not in immediate
+    }
+
+
+def _build(
+    request: NotificationRequest, *, now: datetime, held: bool = False
+) -> Notification:
     if request.kind not in NotificationKind.values:
         raise NotificationError(f"unknown notification kind {request.kind!r}")
     person = request.subject_person
@@ -251,7 +335,7 @@ def _build(request: NotificationRequest, *, now: datetime) -> Notification:
         subject=" ".join(subject.split())[:200],
         body_text=render_to_string(f"{template}.txt", context).strip() + "\n",
         body_html=render_to_string(f"{template}.html", context),
-        status=NotificationStatus.PENDING,
+        status=NotificationStatus.HELD if held else NotificationStatus.PENDING,
         next_attempt_at=now,
         created_at=now,
     )

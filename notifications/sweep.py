@@ -28,6 +28,10 @@ second escalation               every active provider manager in the person's
                                 organisation (supervision_escalated_twice)
 Mondays                         each supervisor and provider manager with something
                                 to report: counts only, no names (weekly_digest)
+every day, last                 each person with messages about others held for
+                                it, unless they chose each at once: one summary
+                                listing each message once (daily_digest, see
+                                ``notifications.digest``)
 ==============================  ==================================================
 
 Training notifications about one person with the same deadline are combined into one
@@ -51,6 +55,7 @@ from accounts.roles import Role
 from learning.models import Requirement, TrainingStatus
 from learning.rules import Status as TrainingState
 from learning.services import sync_training_status
+from notifications.digest import send_daily_digests
 from notifications.links import LinkBook, digest_link
 from notifications.models import (
     Flag,
@@ -242,7 +247,8 @@ def sweep_chunk(
 
 
 def finish_daily_sweep(*, as_of: date, now: datetime | None = None) -> SweepRun | None:
-    """Mark the day's run succeeded once every chunk is done; send Monday's digests.
+    """Mark the day's run succeeded once every chunk is done; send Monday's digests
+    and the day's summaries.
 
     Returns None while chunks remain. Safe to call from every chunk: the run's row
     is locked and only the first call after the last chunk does anything.
@@ -266,6 +272,8 @@ def finish_daily_sweep(*, as_of: date, now: datetime | None = None) -> SweepRun 
         if digest_day is not None:
             counts["digests"] = send_weekly_digests(as_of=digest_day, now=now)
             extra["digest_of"] = digest_day.isoformat()
+        # Last, so it gathers every message this run held for a summary.
+        counts["daily_digests"] = send_daily_digests(as_of=as_of, now=now)
         counts["leavers"] = _end_leavers_access(as_of=as_of, now=now)
         run.status = SweepRunStatus.SUCCEEDED
         run.finished_at = now

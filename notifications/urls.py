@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.notification_list, name="list"),
     path("read/", views.notification_read, name="read"),
     path("flags/", views.flag_list, name="flags"),
+    path("email/", views.email_settings, name="email_settings"),
 ]

@@ -23,11 +23,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role, has_role
-from notifications.forms import SORTS, FlagFilterForm
+from notifications.forms import SORTS, EmailFrequencyForm, FlagFilterForm
 from notifications.health import outbox_health
 from notifications.inbox import inbox_items
 from notifications.models import Flag, Notification
-from notifications.services import mark_all_read, mark_read
+from notifications.services import (
+    email_frequency,
+    mark_all_read,
+    mark_read,
+    set_email_frequency,
+)
 from notifications.sweep import LEVEL_RANK
 from workforce.dates import today
 from workforce.models import Team
@@ -46,8 +51,10 @@ FLAG_ROLES = (Role.SUPERVISOR, Role.PROVIDER_MANAGER, Role.PLATFORM_ADMIN)
 def notification_list(request: HttpRequest) -> HttpResponse:
     """Show the user's notifications, newest first, each a short message with a
     link; unread ones stay marked new until the user marks them read."""
-    notifications = Notification.objects.for_recipient(request.user).select_related(
-        "subject_person__user"
+    notifications = (
+        Notification.objects.for_recipient(request.user)
+        .in_inbox()
+        .select_related("subject_person__user")
     )
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     items = inbox_items(page.object_list, viewer=request.user, as_of=today())
@@ -58,6 +65,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "items": items,
             "unread_count": Notification.objects.for_recipient(request.user)
+            .in_inbox()
             .unread()
             .count(),
         },
@@ -84,6 +92,29 @@ def notification_read(request: HttpRequest) -> HttpResponse:
     page = request.POST.get("page", "")
     suffix = f"?page={page}" if page.isdigit() and len(page) < 6 else ""
     return redirect(reverse("notifications:list") + suffix)
+
+
+@login_required
+def email_settings(request: HttpRequest) -> HttpResponse:
+    """Choose between one summary email a day and an email for each message about
+    the people one looks after; messages about oneself always go at once."""
+    form = EmailFrequencyForm(
+        request.POST or None,
+        initial={"email_about_others": email_frequency(request.user)},
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            set_email_frequency(
+                user=request.user,
+                frequency=form.cleaned_data["email_about_others"],
+                now=timezone.now(),
+            )
+            messages.success(request, "Your email choice is saved.")
+            return redirect("notifications:list")
+        return render(
+            request, "notifications/email_settings.html", {"form": form}, status=400
+        )
+    return render(request, "notifications/email_settings.html", {"form": form})
 
 
 def visible_flags(user: User | AnonymousUser) -> QuerySet[Flag]:

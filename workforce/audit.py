@@ -50,6 +50,11 @@ ACTIONS = (
         "Produce a person's data (subject access)",
         "Personal data downloaded",
     ),
+    (
+        "sustain.notifications.email_frequency",
+        "Choose how to be emailed about others",
+        "Email frequency chosen",
+    ),
 )
 ACTION_NAMES = frozenset(name for name, _, _ in ACTIONS)
 

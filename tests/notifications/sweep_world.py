@@ -113,7 +113,12 @@ def snapshot() -> dict[str, set[tuple]]:
         ),
         "outbox": set(
             Notification.objects.values_list(
-                "recipient_id", "kind", "subject_person_id", "key_date", "subject"
+                "recipient_id",
+                "kind",
+                "subject_person_id",
+                "key_date",
+                "subject",
+                "digest__key_date",  # which day's summary carried it, if one did
             )
         ),
     }

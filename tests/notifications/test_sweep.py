@@ -377,16 +377,26 @@ class TestTwoBeatsOverThreeDays:
         person = world.supervisee(due_on=AS_OF)
         trainee = world.trainee(deadline=AS_OF + timedelta(1))
         days = [AS_OF, AS_OF + timedelta(1), AS_OF + timedelta(2)]
+        supervisor = world.supervisor.user.email
 
+        emails: dict[date, list] = {}
         for day in days:
             for _beat in ("first", "second"):
                 run_daily_sweep_task.apply(kwargs={"as_of": day.isoformat()})
+            mail.outbox.clear()
+            deliver_pending(now=timezone.now())
+            emails[day] = list(mail.outbox)
 
         runs = SweepRun.objects.order_by("date")
         assert [(r.date, r.status) for r in runs] == [
             (day, SweepRunStatus.SUCCEEDED) for day in days
         ]
-        assert sorted(Notification.objects.values_list("kind", "key_date")) == sorted(
+        # Each event is on the notifications page once, whoever it is for.
+        assert sorted(
+            Notification.objects.exclude(
+                kind=NotificationKind.DAILY_DIGEST
+            ).values_list("kind", "key_date")
+        ) == sorted(
             [
                 # day 1: supervision due today; training due tomorrow
                 (NotificationKind.SUPERVISION_DUE_SOON, AS_OF),
@@ -400,6 +410,34 @@ class TestTwoBeatsOverThreeDays:
                 # day 3: nothing new
             ]
         )
+        # The people themselves get each of their messages at once; their supervisor
+        # gets one summary a day holding that day's messages about them, each once.
+        received = {
+            day: sorted((m.to[0], m.subject.split(":")[0]) for m in sent_that_day)
+            for day, sent_that_day in emails.items()
+        }
+        summary = "Your Sustain summary for {}"
+        assert [to for to, _ in received[days[0]]].count(supervisor) == 1
+        assert (supervisor, summary.format("18 March 2026")) in received[days[0]]
+        assert [to for to, _ in received[days[1]]].count(supervisor) == 1
+        assert (supervisor, summary.format("19 March 2026")) in received[days[1]]
+        assert received[days[2]] == []
+        assert {to for to, _ in received[days[0]]} == {
+            supervisor,
+            person.user.email,
+            trainee.user.email,
+        }
+        first, second = (
+            next(m for m in emails[day] if m.to == [supervisor]) for day in days[:2]
+        )
+        assert first.body.count(f"Supervision for {person.full_name}") == 1
+        assert person.full_name in first.body and trainee.full_name not in first.body
+        assert second.body.count(f"Supervision for {person.full_name}") == 1
+        assert second.body.count(f"{trainee.full_name}'s training") == 1
+        digests = Notification.objects.filter(kind=NotificationKind.DAILY_DIGEST)
+        assert sorted(digests.values_list("key_date", flat=True)) == days[:2]
+        assert [d.digested.count() for d in digests.order_by("key_date")] == [1, 2]
+        assert not Notification.objects.filter(status="held").exists()
         assert Flag.objects.filter(person=person).count() == 1
         assert Flag.objects.filter(person=trainee).count() == 1
         assert SweepChunk.objects.filter(done_at__isnull=True).count() == 0

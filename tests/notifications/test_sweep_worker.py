@@ -15,6 +15,7 @@ from django.utils import timezone
 from notifications.models import (
     Flag,
     Notification,
+    NotificationKind,
     SweepChunk,
     SweepRun,
     SweepRunStatus,
@@ -153,5 +154,18 @@ class TestSweepOnRealWorkers:
 
         assert Flag.objects.filter(person=blocked, closed_on__isnull=True).count() == 1
         assert emails and max(emails.values()) == 1
-        assert set(emails) == set(Notification.objects.values_list("pk", flat=True))
+        # Every message went once: alone, or in its recipient's one daily summary.
+        assert set(emails) == set(
+            Notification.objects.exclude(status="in_digest").values_list(
+                "pk", flat=True
+            )
+        )
+        summaries = Notification.objects.filter(kind=NotificationKind.DAILY_DIGEST)
+        assert summaries.exists()
+        assert set(summaries.values_list("recipient", "key_date")) == {
+            (recipient, AS_OF)
+            for recipient in Notification.objects.filter(
+                status="in_digest"
+            ).values_list("recipient", flat=True)
+        }
         assert clean_run_of(AS_OF) == after_recovery
