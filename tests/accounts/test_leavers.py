@@ -3,10 +3,12 @@
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.leavers import end_leavers_access
+from accounts.models import ApiToken
 from accounts.roles import Role
 from accounts.tokens import issue_token
 from notifications.sweep import run_daily_sweep
@@ -47,12 +49,26 @@ class TestTheSweepOnTheLeavingDate:
         leaver.user.refresh_from_db()
         assert not leaver.user.is_active
         assert api_status(token) == 401
+        assert not Session.objects.exists()  # the session row itself is gone
+        assert ApiToken.objects.get(user=leaver.user).revoked_at is not None
         assert browser.get(reverse("home:dashboard")).status_code == 302
         signed_in = client.post(
             reverse("accounts:login"),
             {"username": "lee@harbour.example", "password": PASSWORD},
         )
         assert signed_in.status_code == 200
+
+    def test_a_rejoiners_old_token_stays_revoked(self, leaver):
+        _, token = issue_token(user=leaver.user)
+        leaver.left_on = today()
+        leaver.save()
+
+        leaver.left_on = None
+        leaver.save()
+
+        leaver.user.refresh_from_db()
+        assert leaver.user.is_active
+        assert api_status(token) == 401
 
     def test_the_day_before_the_leaving_date_they_keep_access(self, leaver):
         leaver.left_on = today() + timedelta(days=3)

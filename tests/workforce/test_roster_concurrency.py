@@ -8,7 +8,9 @@ import threading
 
 import pytest
 from django.core.cache import caches
-from django.db import connection, connections
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections, transaction
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -33,6 +35,7 @@ ROWS = [
         "team": "Duty",
         "job_role": "social-worker",
         "started_in_role": "2026-01-05",
+        "qualified_on": "",
         "fte": "1",
         "supervisor_email": "new0@harbour.example" if n else "",
         "line_manager_email": "",
@@ -77,6 +80,17 @@ def post_at_once(key: str, times: int) -> list[tuple[int, dict]]:
     return answers
 
 
+def hold_the_lock(held: threading.Event, release: threading.Event) -> None:
+    """Hold the roster lock on a connection of its own, as a long import would."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROSTER_LOCK_KEY])
+            held.set()
+            release.wait(timeout=30)
+    finally:
+        connections.close_all()
+
+
 class TestConcurrentIdenticalImports:
     def test_four_at_once_give_no_500_and_create_each_person_once(self, api_key):
         answers = post_at_once(api_key, 4)
@@ -97,21 +111,7 @@ class TestConcurrentIdenticalImports:
     ):
         settings.ROSTER_LOCK_WAIT_SECONDS = 1
         held, release = threading.Event(), threading.Event()
-
-        def hold_the_lock() -> None:
-            from django.db import transaction
-
-            try:
-                with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT pg_advisory_xact_lock(%s)", [ROSTER_LOCK_KEY]
-                    )
-                    held.set()
-                    release.wait(timeout=30)
-            finally:
-                connections.close_all()
-
-        holder = threading.Thread(target=hold_the_lock)
+        holder = threading.Thread(target=hold_the_lock, args=(held, release))
         holder.start()
         try:
             assert held.wait(timeout=10)
@@ -132,3 +132,37 @@ class TestConcurrentIdenticalImports:
             ]
             == 5
         )
+
+
+class TestTheUploadPageWhileAnotherImportRuns:
+    def test_the_page_asks_to_try_again_instead_of_failing(self, client, settings):
+        if connection.vendor != "postgresql":
+            pytest.skip("concurrency is proven against PostgreSQL")
+        settings.ROSTER_LOCK_WAIT_SECONDS = 1
+        org = OrganisationFactory(name="Safe Harbour", slug="safe-harbour")
+        JobRoleFactory(name="Social worker", slug="social-worker")
+        manager = StaffProfileFactory(
+            organisation=org, user=UserFactory(roles=[Role.PROVIDER_MANAGER])
+        )
+        client.force_login(manager.user)
+        header = ",".join(ROWS[0])
+        body = "\n".join([header, ",".join(ROWS[0].values())]) + "\n"
+        held, release = threading.Event(), threading.Event()
+        holder = threading.Thread(target=hold_the_lock, args=(held, release))
+        holder.start()
+        try:
+            assert held.wait(timeout=10)
+            page = client.post(
+                reverse("workforce:import_roster"),
+                {
+                    "file": SimpleUploadedFile("roster.csv", body.encode()),
+                    "create_teams": "on",
+                },
+            )
+        finally:
+            release.set()
+            holder.join(timeout=30)
+
+        assert page.status_code == 400
+        assert "Another roster import is running" in page.content.decode()
+        assert not User.objects.filter(email__endswith="@harbour.example").exists()
