@@ -18,6 +18,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ROOT = Path(__file__).resolve().parents[2]
 AXE_FROM_NPM = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+# axe's best-practice rules too: landmarks, one main heading, unique landmarks.
+AXE_RULES = [*WCAG_22_AA, "best-practice"]
 CHROMIUM_FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -100,11 +102,18 @@ def axe():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def assert_accessible(axe):  # type: ignore[no-untyped-def]
-    """Run axe-core's WCAG 2.2 A and AA rules on the page; fail listing violations."""
+    """Run axe-core's WCAG 2.2 A and AA rules on the page (and its best-practice
+    rules when asked); fail listing the violations."""
 
-    def check(page) -> None:  # type: ignore[no-untyped-def]
+    def check(page, *, best_practice: bool = False) -> None:  # type: ignore[no-untyped-def]
         results = axe.run(
-            page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}}
+            page,
+            options={
+                "runOnly": {
+                    "type": "tag",
+                    "values": AXE_RULES if best_practice else WCAG_22_AA,
+                }
+            },
         )
         violations = results.response["violations"]
         summary = "\n".join(

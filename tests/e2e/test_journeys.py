@@ -363,7 +363,15 @@ class TestSupervision:
         assert (attendance.impact_score, attendance.support_score) == (5, 6)
         assert marker in attendance.wellbeing_notes
 
-        page.get_by_role("button", name="Finalise the session").click()
+        # Finalising emails the supervisees, so a check step comes first.
+        page.get_by_role("link", name="Finalise the session").click()
+        assert page.locator("h1").inner_text() == (
+            "Check the session before you finalise it"
+        )
+        assert_accessible(page)
+        session.refresh_from_db()
+        assert session.state == SupervisionSession.State.DRAFT
+        page.get_by_role("button", name="Finalise and tell your supervisees").click()
         assert "Session finalised" in page.locator("main").inner_text()
         session.refresh_from_db()
         assert session.state == SupervisionSession.State.FINALISED

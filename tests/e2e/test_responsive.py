@@ -6,16 +6,22 @@ directions; a phone is 375 px. Wide tables scroll inside their own box instead.
 
 import pytest
 from django.core.management import call_command
+from django.urls import resolve
 
+from supervision.models import SessionAction, SessionAttendance
+from tests.factories.supervision import SupervisionSessionFactory
+from workforce.dates import add_months, today
 from workforce.demo import DEMO_LOGINS, DEMO_PASSWORD
+from workforce.models import StaffProfile
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}
 
-# Pages reached from inside the lists: a person, a provider, its people and report.
-DEEPER = ("/learning/people/", "/commissioning/providers/", "/supervision/sessions/")
+# Never followed: the Wagtail admin (its own product, checked by Wagtail), the API
+# (JSON), health and documents (not pages a person reads).
+NOT_PAGES = ("/admin/", "/api/", "/health/", "/documents/", "/static/", "/media/")
 
 
 @pytest.fixture
@@ -43,55 +49,83 @@ def widest(page) -> str:  # type: ignore[no-untyped-def]
     )
 
 
-def nav_paths(page) -> list[str]:  # type: ignore[no-untyped-def]
+def linked_pages(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every same-site page this page links to: navigation, lists, details."""
     hrefs = page.eval_on_selector_all(
-        "a.govuk-service-navigation__link", "links => links.map(a => a.pathname)"
+        "a[href]",
+        "links => links.filter(a => a.origin === location.origin).map(a => a.pathname)",
     )
-    return [href for href in hrefs if not href.startswith("/admin/")]
+    # Pages only: an address ending in a file name is a download.
+    return [h for h in hrefs if h.endswith("/") and not h.startswith(NOT_PAGES)]
 
 
-def deeper_paths(page) -> list[str]:  # type: ignore[no-untyped-def]
-    hrefs = page.eval_on_selector_all(
-        "main a[href]", "links => links.map(a => a.pathname)"
-    )
-    found = []
-    for prefix in DEEPER:
-        # Pages only: an address ending in a file name is a download.
-        match = next(
-            (h for h in hrefs if h.startswith(prefix) and h.endswith("/")), None
-        )
-        if match and match not in found:
-            found.append(match)
-    return found
+def kind_of(path: str) -> str:
+    """One visit per kind of page: a route with its arguments left out.
+
+    Wagtail serves every training page from one route, so each of those counts
+    as its own kind (there are only a handful).
+    """
+    match = resolve(path)
+    return path if match.url_name == "wagtail_serve" else match.view_name
+
+
+def pages_each_role_reaches(page, sign_in, check) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """Sign in as each demo role and follow every link to a kind of page not yet
+    seen, from home outwards; run ``check`` on each. Return the paths per role."""
+    reached: dict[str, list[str]] = {}
+    for username, *_ in DEMO_LOGINS:
+        page.context.clear_cookies()
+        sign_in(username, DEMO_PASSWORD)
+        queue, kinds, visited = ["/"], set(), []
+        while queue:
+            path = queue.pop(0)
+            if kind_of(path) in kinds:
+                continue
+            kinds.add(kind_of(path))
+            response = page.goto(path)
+            assert response.status == 200, f"{username} {path}"
+            check(username, path)
+            visited.append(path)
+            queue += [p for p in linked_pages(page) if kind_of(p) not in kinds]
+        reached[username] = visited
+    return reached
 
 
 class TestPhones:
-    def test_no_page_any_role_reaches_scrolls_sideways_at_375_px(
+    def test_no_page_any_role_reaches_is_wider_than_375_px_or_fails_axe(
         self, page, demo, sign_in, assert_accessible
     ):
         page.set_viewport_size(PHONE)
-        visited = 0
-        for username, *_ in DEMO_LOGINS:
-            page.context.clear_cookies()
-            sign_in(username, DEMO_PASSWORD)
-            paths = ["/", *nav_paths(page)]
-            seen: set[str] = set()
-            while paths:
-                path = paths.pop(0)
-                if path in seen:
-                    continue
-                seen.add(path)
-                response = page.goto(path)
-                assert response.status == 200, f"{username} {path}"
-                width, viewport = overflow(page)
-                assert width <= viewport, (
-                    f"{username} {path} is {width}px wide: {widest(page)}"
-                )
-                assert_accessible(page)
-                visited += 1
-                if path != "/":
-                    paths += [p for p in deeper_paths(page) if p not in seen]
-        assert visited >= 25  # every role's navigation and the pages inside the lists
+
+        problems: list[str] = []
+
+        def check(username: str, path: str) -> None:
+            # Collect every page's problems, so one run lists all there are.
+            width, viewport = overflow(page)
+            if width > viewport:
+                problems.append(f"{username} {path} is {width}px wide: {widest(page)}")
+            try:
+                assert_accessible(page, best_practice=True)
+            except AssertionError as violations:
+                problems.append(f"{username} {violations}")
+
+        reached = pages_each_role_reaches(page, sign_in, check)
+
+        assert not problems, "\n".join(problems)
+
+        # Each role reaches its own pages and the detail pages inside its lists.
+        for username, prefix in (
+            ("supervisor", "/learning/people/"),
+            ("supervisor", "/supervision/sessions/"),
+            ("commissioner", "/commissioning/providers/"),
+            ("practitioner", "/learning/certificates/"),
+        ):
+            assert any(p.startswith(prefix) for p in reached[username]), (
+                username,
+                prefix,
+                reached[username],
+            )
+        assert sum(len(paths) for paths in reached.values()) >= 40, reached
 
 
 class TestDesktop:
@@ -117,3 +151,40 @@ class TestDesktop:
         assert len(set(tops)) == 1, tops
         assert page.locator(".govuk-service-navigation__item--active").count() == 1
         assert page.locator('[aria-current="page"]').inner_text() == "Organisation"
+
+
+class TestLongWords:
+    def test_a_10000_character_unbroken_string_wraps_instead_of_widening_the_page(
+        self, page, demo, sign_in
+    ):
+        unbroken = "x" * 10_000
+        supervisor = StaffProfile.objects.get(user__username="supervisor")
+        supervisee = StaffProfile.objects.get(user__username="practitioner")
+        session = SupervisionSessionFactory(
+            supervisor=supervisor,
+            held_on=today(),
+            feelings=unbroken,
+            case_discussions=unbroken,
+            attendees=[supervisee],
+        )
+        SessionAttendance.objects.filter(session=session).update(
+            supervisee_reflection=unbroken
+        )
+        SessionAction.objects.create(
+            session=session,
+            owner=supervisee,
+            description=unbroken,
+            due_on=add_months(today(), 1),
+        )
+        page.set_viewport_size(PHONE)
+        for username, paths in (
+            ("supervisor", [f"/supervision/sessions/{session.pk}/"]),
+            ("practitioner", ["/supervision/", f"/supervision/sessions/{session.pk}/"]),
+        ):
+            page.context.clear_cookies()
+            sign_in(username, DEMO_PASSWORD)
+            for path in paths:
+                assert page.goto(path).status == 200
+                assert page.get_by_text(unbroken[:50], exact=False).count() >= 1
+                width, viewport = overflow(page)
+                assert width <= viewport, f"{path} is {width}px wide: {widest(page)}"
