@@ -79,6 +79,8 @@ class TestDemoPractitioner:
         attended.save()
         client.force_login(practitioner.user)
 
+        home = client.get(reverse("home:dashboard")).content.decode()
+        assert reverse("home:my_data") in home  # reachable from the home page
         assert client.get(reverse("home:my_data")).status_code == 200
         files = unzip(client.get(reverse("home:my_data"), {"download": "1"}))
 
