@@ -16,7 +16,19 @@ class EmailOrUsernameBackend(ModelBackend):
 
     An exact username wins; otherwise a single case-insensitive match on username
     or email. Several matches (two usernames differing only in case) sign in none.
+    Each request's user is read with their staff profile in the same query, so
+    ``workforce.scoping.own_profile`` needs none of its own.
     """
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = (
+            User._default_manager.select_related(
+                "profile__organisation", "profile__team", "profile__job_role"
+            )
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def authenticate(
         self,

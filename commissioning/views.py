@@ -6,6 +6,7 @@ Commissioners see aggregates only: no page here shows them anyone's name.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -32,6 +33,7 @@ from commissioning.reports import (
 from commissioning.reports.common import Table
 from commissioning.reports.people import people_rows, people_table
 from commissioning.reports.people import urgency as people_urgency
+from commissioning.reports.training import coverage_summary
 from commissioning.reports.trends import (
     last_complete_month,
     month_starts,
@@ -82,19 +84,40 @@ def _labels(tables: list[Table]) -> dict[str, str]:
     }
 
 
+# Providers per dashboard page: every table shows the same page of providers.
+PROVIDERS_PER_PAGE = 25
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Show every provider in the user's scope with each family's figures."""
+    """Show the providers in the user's scope, a page at a time, with each family's
+    figures; training coverage summed over the requirements (a row per provider).
+
+    Only the page's providers are queried, so the page costs the same at any size;
+    the downloads hold every provider, requirement by requirement.
+    """
     _require_reporting_role(request)
     as_of = today()
     scope = provider_scope(request.user, as_of=as_of)
+    pages = listing.paginate(
+        request,
+        scope.providers,
+        sorts={"name": listing.Sort("Provider name", lambda p: (p.name, p.pk))},
+        default_sort="name",
+        per_page=PROVIDERS_PER_PAGE,
+    )
+    shown = replace(scope, providers=tuple(pages.rows))
+    tables = tables_for(shown) if shown.providers else []
     return render(
         request,
         "commissioning/dashboard.html",
         {
             "as_of": as_of,
             "scope": scope,
-            "tables": tables_for(scope) if scope.providers else [],
+            "listing": pages,
+            "tables": [
+                coverage_summary(t, shown) if t.key == "coverage" else t for t in tables
+            ],
         },
     )
 
@@ -107,7 +130,7 @@ def provider_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
     provider = _provider_or_404(request, provider_id, as_of)
     scope = team_scope(request.user, provider, as_of=as_of)
     tables = tables_for(scope)
-    whole = provider_scope(request.user, as_of=as_of)
+    own = provider_scope(request.user, as_of=as_of, only=provider)
     return render(
         request,
         "commissioning/provider_detail.html",
@@ -118,18 +141,30 @@ def provider_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
             "series": trend_series(
                 provider_id=provider.pk, as_of=as_of, labels=_labels(tables)
             ),
-            "forecast": _forecast(whole, provider),
+            "forecast": _forecast(own, provider, tables),
             "may_see_people": may_see_people(request, provider),
         },
     )
 
 
-def _forecast(scope, provider: Organisation) -> Table | None:  # type: ignore[no-untyped-def]
+def _forecast(  # type: ignore[no-untyped-def]
+    scope, provider: Organisation, tables: list[Table] | None = None
+) -> Table | None:
+    """The provider's expiry forecast; requirement names come from ``tables``'
+    coverage rows when it has them (no second look-up)."""
     from commissioning.reports import forecast
 
     if not forecast.AVAILABLE:
         return None
-    return forecast.forecast_table(scope, provider_ids=[provider.pk])
+    labels = {
+        row["requirement_id"]: row["requirement"]
+        for table in tables or []
+        if table.key == "coverage"
+        for row in table.rows
+    }
+    return forecast.forecast_table(
+        scope, provider_ids=[provider.pk], labels=labels or None
+    )
 
 
 @login_required
@@ -138,8 +173,8 @@ def provider_report(request: HttpRequest, provider_id: int) -> HttpResponse:
     _require_reporting_role(request)
     as_of = today()
     provider = _provider_or_404(request, provider_id, as_of)
-    whole = provider_scope(request.user, as_of=as_of)
     own = provider_scope(request.user, as_of=as_of, only=provider)
+    tables = tables_for(team_scope(request.user, provider, as_of=as_of))
     return render(
         request,
         "commissioning/provider_report.html",
@@ -147,11 +182,11 @@ def provider_report(request: HttpRequest, provider_id: int) -> HttpResponse:
             "as_of": as_of,
             "provider": provider,
             "contracts": list(
-                whole.contracts.filter(provider=provider).select_related("commissioner")
+                own.contracts.filter(provider=provider).select_related("commissioner")
             ),
             "summary": tables_for(own),
-            "tables": tables_for(team_scope(request.user, provider, as_of=as_of)),
-            "forecast": _forecast(whole, provider),
+            "tables": tables,
+            "forecast": _forecast(own, provider, tables),
         },
     )
 

@@ -43,7 +43,7 @@ def panels_for(user: User, *, as_of: date) -> list[Panel]:
             )
         )
     if has_role(user, Role.SUPERVISOR):
-        rows = supervisee_rows(profile, as_of=as_of)
+        rows = supervisee_rows(profile, as_of=as_of, with_training=False)
         late = [r for r in rows if r.status in ATTENTION - {Status.DUE_SOON}]
         prompts = [r for r in rows if r.prompt]
         if late or prompts:

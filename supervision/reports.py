@@ -102,8 +102,14 @@ def _training_summaries(person_ids: list[int], *, as_of: date) -> dict[int, str]
     return summaries
 
 
-def supervisee_rows(supervisor: StaffProfile, *, as_of: date) -> list[SuperviseeRow]:
-    """List the supervisor's active supervisees with status, actions and prompts."""
+def supervisee_rows(
+    supervisor: StaffProfile, *, as_of: date, with_training: bool = True
+) -> list[SuperviseeRow]:
+    """List the supervisor's active supervisees with status, actions and prompts.
+
+    ``with_training=False`` leaves each row's training summary out (None), and its
+    query with it, for the home page panel, which does not show it.
+    """
     people = list(
         StaffProfile.objects.filter(supervisor=supervisor)
         .active(as_of=as_of)
@@ -137,7 +143,7 @@ def supervisee_rows(supervisor: StaffProfile, *, as_of: date) -> list[Supervisee
     ):
         if len(flags[person_id]) < PROMPT_RUN:
             flags[person_id].append(flag)
-    training = _training_summaries(ids, as_of=as_of)
+    training = _training_summaries(ids, as_of=as_of) if with_training else None
     rows = []
     for person in people:
         status_row = getattr(person, "supervision_status", None)

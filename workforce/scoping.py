@@ -31,8 +31,12 @@ def own_profile(user: User | AnonymousUser) -> StaffProfile | None:
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_sustain_profile"):
+        loaded = user._state.fields_cache
+        # The request's user comes with the profile joined (accounts.backends).
         user._sustain_profile = (
-            StaffProfile.objects.filter(user=user)
+            loaded["profile"]
+            if "profile" in loaded
+            else StaffProfile.objects.filter(user=user)
             .select_related("organisation", "team", "job_role")
             .first()
         )

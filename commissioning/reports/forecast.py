@@ -34,13 +34,19 @@ def _month(value: Any) -> date:
 
 
 def forecast_table(
-    scope: ReportScope, *, provider_ids: list[int] | None = None
+    scope: ReportScope,
+    *,
+    provider_ids: list[int] | None = None,
+    labels: dict[int, str] | None = None,
 ) -> Table:
-    """Build expiries per provider, requirement and month (from tomorrow on)."""
+    """Build expiries per provider, requirement and month (from tomorrow on).
+
+    ``labels`` (requirement id to name) saves a look-up when the caller has them;
+    a requirement missing from it is looked up after all.
+    """
     months = forecast_months(scope.as_of)
     ids = provider_ids if provider_ids is not None else scope.provider_ids
     names = {p.pk: p.name for p in scope.providers}
-    labels = requirement_labels()
     counts: dict[tuple[int, int], dict[date, int]] = {}
     start = scope.as_of + date.resolution
     rows = (
@@ -54,6 +60,8 @@ def forecast_table(
     for row in rows:
         key = (row["person__organisation_id"], row["requirement_id"])
         counts.setdefault(key, {})[_month(row["month"])] = row["expiring"]
+    if labels is None or any(requirement not in labels for _, requirement in counts):
+        labels = requirement_labels()
     table_rows = []
     for provider_id, requirement_id in sorted(
         counts, key=lambda k: (names.get(k[0], ""), labels.get(k[1], ""))
