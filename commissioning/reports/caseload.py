@@ -43,7 +43,7 @@ def caseload_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
     group = f"person__{scope.group_field}"
     rows = (
         CaseloadSnapshot.objects.filter(in_window)
-        .filter(person__in=scope.people().frontline())
+        .filter(scope.people_through("person"), person__job_role__is_frontline=True)
         .exclude(Exists(later))
         .annotate(threshold=threshold)
         .values(group)

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 
 from commissioning.reports.common import (
     Column,
+    Level,
     ReportScope,
     Table,
     group_cells,
@@ -150,6 +151,58 @@ def coverage_table(scope: ReportScope) -> Table:
         note="Coverage: people with a valid completion, divided by the people the "
         "requirement applies to (exempt people left out). Expiring counts are "
         "cumulative: the 60-day figure includes the 30-day one.",
+    )
+
+
+SUMMED = ["applies", "covered", "overdue", "due_soon", "exceptions"] + [
+    f"expiring_{days}" for days in EXPIRY_WINDOWS
+]
+
+
+def coverage_summary(coverage: Table, scope: ReportScope) -> Table:
+    """Sum a coverage table's rows to one row per group (every requirement together).
+
+    What the dashboard shows instead of a row per provider and requirement: the
+    same status rows, added up, so each figure equals the sum of the detail rows
+    (which the provider's own page and the downloads keep).
+    """
+    totals: dict[Any, dict[str, Any]] = {}
+    for row in coverage.rows:
+        key = row.get("team_id") if scope.level is Level.TEAM else row["provider_id"]
+        total = totals.setdefault(key, {"requirements": 0, **dict.fromkeys(SUMMED, 0)})
+        total["requirements"] += 1
+        for name in SUMMED:
+            total[name] += row[name]
+    rows = []
+    for group in scope.groups():
+        found = totals.get(scope.key_of(group))
+        if found is None:
+            continue
+        rows.append(
+            {
+                **group_cells(group, scope.level),
+                **found,
+                "coverage_pct": percent(found["covered"], found["applies"]),
+            }
+        )
+    wanted = {"applies", "covered", "coverage_pct", "overdue", "due_soon"}
+    return Table(
+        key=coverage.key,
+        title=coverage.title,
+        columns=[
+            *group_columns(scope.level),
+            Column("requirements", "Requirements"),
+            *[
+                c
+                for c in coverage.columns
+                if c.key in wanted or c.key.startswith("expiring_")
+            ],
+            Column("exceptions", "Extensions, exemptions and absences"),
+        ],
+        rows=rows,
+        note="Every requirement together: each person counts once for each "
+        "requirement that applies to them. The provider's page and the downloads "
+        "give the figures requirement by requirement. " + coverage.note,
     )
 
 
