@@ -16,7 +16,7 @@ def test_a_tiny_county_gives_a_report_with_every_field(tmp_path):
         scale=0.01,
         small_scale=0.01,
         repeats=1,
-        only={"P1", "P2", "P6"},
+        only={"P1", "P2", "P5", "P6"},
         flush=False,
         output=output,
         requirements=0,  # the real modules only: quicker to build
@@ -26,7 +26,7 @@ def test_a_tiny_county_gives_a_report_with_every_field(tmp_path):
     assert set(report) == {"machine", "date", "results"}
     assert report["machine"] and report["date"]
     ids = {r["id"] for r in report["results"]}
-    assert ids == {"P1", "P2", "P6"}
+    assert ids == {"P1", "P2", "P5", "P6"}
     for result in report["results"]:
         assert {"id", "name", "value", "unit", "target", "holds"} <= set(result)
         assert isinstance(result["holds"], bool)
