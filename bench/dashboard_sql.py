@@ -216,7 +216,8 @@ def staffing_sql(scope: ReportScope) -> dict[Any, dict[str, Any]]:
 
 
 def lookups_sql(scope: ReportScope) -> dict[str, Any]:
-    """Requirement names and each provider's strictest expected ratio."""
+    """Requirement names, each provider's strictest expected ratio, and each
+    group's headcount (which decides suppression)."""
     labels = _fetch(
         """
         SELECT r.id, pg.title FROM learning_requirement r
@@ -233,7 +234,16 @@ def lookups_sql(scope: ReportScope) -> dict[str, Any]:
         """,
         {**_params(scope), **_contract_params(scope)},
     )
-    return {"labels": labels, "ratios": ratios}
+    headcounts = _fetch(
+        f"""
+        SELECT p.{_group(scope)} AS grp, count(*) AS n
+        FROM workforce_staffprofile p
+        WHERE {IN_SCOPE}
+        GROUP BY grp
+        """,
+        _params(scope),
+    )
+    return {"labels": labels, "ratios": ratios, "headcounts": headcounts}
 
 
 FAMILIES = {

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from commissioning.reports.common import (
+    SUPPRESSED,
     Column,
     Level,
     ReportScope,
@@ -171,6 +172,9 @@ def coverage_summary(coverage: Table, scope: ReportScope) -> Table:
         key = row.get("team_id") if scope.level is Level.TEAM else row["provider_id"]
         total = totals.setdefault(key, {"requirements": 0, **dict.fromkeys(SUMMED, 0)})
         total["requirements"] += 1
+        if row.get("suppressed"):
+            total["suppressed"] = True  # a small group: its sums are hidden too
+            continue
         for name in SUMMED:
             total[name] += row[name]
     rows = []
@@ -178,13 +182,14 @@ def coverage_summary(coverage: Table, scope: ReportScope) -> Table:
         found = totals.get(scope.key_of(group))
         if found is None:
             continue
-        rows.append(
-            {
-                **group_cells(group, scope.level),
-                **found,
-                "coverage_pct": percent(found["covered"], found["applies"]),
-            }
-        )
+        row = {
+            **group_cells(group, scope.level),
+            **found,
+            "coverage_pct": percent(found["covered"], found["applies"]),
+        }
+        if found.get("suppressed"):
+            row.update(dict.fromkeys([*SUMMED, "coverage_pct"], SUPPRESSED))
+        rows.append(row)
     wanted = {"applies", "covered", "coverage_pct", "overdue", "due_soon"}
     return Table(
         key=coverage.key,

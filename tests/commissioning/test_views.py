@@ -256,13 +256,7 @@ class TestQueryCounts:
         sign_in(county.manager.user)
         after[manager_url] = self.count(client, manager_url)
         assert after == before
-        pages = [
-            reverse("commissioning:dashboard"),
-            reverse("commissioning:provider", args=[county.alpha.pk]),
-        ]
-        assert {url: before[url] for url in pages} == {
-            url: min(before[url], 15) for url in pages
-        }
+        assert before[reverse("commissioning:dashboard")] <= 15
 
 
 class TestApiTokenPage:
