@@ -74,6 +74,7 @@ class TestDashboard:
         self, client, county
     ):
         from commissioning.reports import provider_scope
+        from commissioning.reports.common import SUPPRESSED
         from commissioning.reports.training import coverage_figures
 
         client.force_login(county.commissioner.user)
@@ -84,7 +85,12 @@ class TestDashboard:
         shown = {row["provider_id"]: row for row in coverage.rows}
         assert set(shown) == {county.alpha.pk, county.beta.pk}
         scope = provider_scope(county.commissioner.user, as_of=date(2026, 3, 15))
+        # Beta has fewer than 5 people: its sums are suppressed like its detail.
+        assert shown[county.beta.pk]["applies"] == SUPPRESSED
+        assert shown[county.beta.pk]["coverage_pct"] == SUPPRESSED
         for provider_id, row in shown.items():
+            if provider_id == county.beta.pk:
+                continue
             detail = [
                 r
                 for r in coverage_figures(scope)
