@@ -799,3 +799,67 @@ def approve_external_training(
     completion_recorded.send(sender=Completion, completion=completion)
     sync_training_status(person_ids=[record.person_id], as_of=as_of)
     return completion
+
+
+@dataclass(frozen=True)
+class HistoryRecord:
+    """One module a person completed before their organisation used Sustain."""
+
+    person: StaffProfile
+    module: ModulePage
+    completed_on: date
+
+
+@transaction.atomic
+def record_training_history(
+    *, records: Sequence[HistoryRecord], recorded_by: User, as_of: date
+) -> int:
+    """Record training done before go-live; return how many completions are new.
+
+    Each record is external training, recorded and approved by ``recorded_by`` (the
+    importer vouches for it, as a manager approving a certificate does) with the
+    roster as its evidence, and its completion on the date given. History is not
+    news: no "completed" message is sent (``completion_recorded`` is not sent), but
+    each record is audited, and the people's status rows and flags follow at once.
+    A completion already on that day is kept, not doubled.
+    """
+    created = 0
+    now = timezone.now()
+    for record in records:
+        if record.completed_on > as_of:
+            raise InvalidExternalTraining("A completion date cannot be in the future.")
+        if completion_on(
+            person=record.person, module=record.module, day=record.completed_on
+        ):
+            continue
+        external = ExternalTraining.objects.create(
+            person=record.person,
+            module=record.module,
+            title=record.module.title[:200],
+            provider="Before Sustain",
+            completed_on=record.completed_on,
+            evidence_reference="Training history in the go-live roster",
+            recorded_by=recorded_by,
+            approved_by=recorded_by,
+            approved_at=now,
+        )
+        Completion.objects.create(
+            person=record.person,
+            module=record.module,
+            completed_on=record.completed_on,
+            content_version=record.module.content_version,
+            revision_id=record.module.live_revision_id,
+            external=external,
+        )
+        record_audit(
+            actor=recorded_by,
+            action="sustain.training_history.record",
+            instance=external,
+            summary=f"Training history for person {record.person.pk}",
+            data={"person_id": record.person.pk, "module_id": record.module.pk},
+        )
+        created += 1
+    people = {record.person.pk for record in records}
+    if people:
+        sync_training_status(person_ids=people, as_of=as_of)
+    return created

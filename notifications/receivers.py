@@ -24,6 +24,7 @@ from notifications.models import FlagKind, NotificationKind
 from notifications.services import NotificationRequest, enqueue, enqueue_many
 from supervision.events import session_finalised, supervision_status_synced
 from workforce.models import StaffProfile
+from workforce.signals import roster_preview_requested
 
 if TYPE_CHECKING:
     from learning.models import Completion, ModulePage
@@ -132,3 +133,18 @@ def supervision_flags_follow(
     from notifications.sweep import refresh_flags
 
     refresh_flags(person_ids=person_ids, kinds=[FlagKind.SUPERVISION], as_of=as_of)
+
+
+@receiver(roster_preview_requested, dispatch_uid="roster_preview_messages")
+def roster_preview_messages(
+    sender: Any, *, person_ids: list[int], as_of: date, **kwargs: Any
+) -> dict[str, dict[str, Any]]:
+    """Say what the next daily sweep would email about these people, by kind."""
+    from notifications.sweep import next_sweep_day, preview_sweep
+
+    sent, held = preview_sweep(person_ids=person_ids, as_of=next_sweep_day(as_of))
+    return {
+        "send": dict(sent),
+        "hold": dict(held),
+        "labels": {kind: str(label) for kind, label in NotificationKind.choices},
+    }

@@ -36,6 +36,11 @@ every day, last                 each person with messages about others held for
 
 Training notifications about one person with the same deadline are combined into one
 message naming every requirement, because the outbox keys on the deadline.
+
+Quiet start (``Organisation.quiet_start_from``, set by a go-live roster import): the
+first sweep on or after that date opens and raises the organisation's flags and
+records them as told, but writes none of their messages (counted as
+``quiet_held``), and no weekly digest goes to it; then the quiet start is cleared.
 """
 
 from __future__ import annotations
@@ -61,7 +66,9 @@ from notifications.models import (
     Flag,
     FlagKind,
     FlagLevel,
+    Notification,
     NotificationKind,
+    NotificationStatus,
     SweepChunk,
     SweepRun,
     SweepRunStatus,
@@ -71,7 +78,7 @@ from supervision.models import SupervisionStatus
 from supervision.rules import Status as SupervisionState
 from supervision.rules import escalation_recipient
 from supervision.services import sync_supervision_status
-from workforce.models import StaffProfile
+from workforce.models import Organisation, StaffProfile
 
 logger = logging.getLogger(__name__)
 
@@ -268,13 +275,20 @@ def finish_daily_sweep(*, as_of: date, now: datetime | None = None) -> SweepRun 
         if run.counts and run.counts.get("redispatches"):
             counts["redispatches"] = run.counts["redispatches"]
         extra: dict[str, str] = {}
+        quiet = quiet_organisations(as_of)
         digest_day = owed_digest(as_of)
         if digest_day is not None:
-            counts["digests"] = send_weekly_digests(as_of=digest_day, now=now)
+            counts["digests"] = send_weekly_digests(
+                as_of=digest_day, now=now, skip_organisations=quiet
+            )
             extra["digest_of"] = digest_day.isoformat()
         # Last, so it gathers every message this run held for a summary.
         counts["daily_digests"] = send_daily_digests(as_of=as_of, now=now)
         counts["leavers"] = _end_leavers_access(as_of=as_of, now=now)
+        if quiet:
+            # Their first sweep is done: from tomorrow they are told as everyone is.
+            Organisation.objects.filter(pk__in=quiet).update(quiet_start_from=None)
+            counts["quiet_started"] = len(quiet)
         run.status = SweepRunStatus.SUCCEEDED
         run.finished_at = now
         run.counts = {**counts, **extra}
@@ -494,6 +508,21 @@ def _maintain(
     else:
         messages = _Messages()  # reminders too are the sweep's to send
 
+    requests = _requests(messages, as_of=as_of)
+    quiet = _quiet_people(active, as_of=as_of) if requests else set()
+    held = Counter(
+        str(request.kind)
+        for request in requests
+        if request.subject_person and request.subject_person.pk in quiet
+    )
+    if held:
+        # Quiet start: the flags above are recorded as told, and nobody is.
+        requests = [
+            request
+            for request in requests
+            if not (request.subject_person and request.subject_person.pk in quiet)
+        ]
+
     # Close and raise before opening: a flag reopened for a new deadline must not
     # meet its old self in the one-open-flag constraint.
     if to_close:
@@ -507,13 +536,101 @@ def _maintain(
         )
     if to_open:
         Flag.objects.bulk_create(to_open, batch_size=500)
-    written = enqueue_many(requests=_requests(messages, as_of=as_of), now=now)
-    return {
+    written = enqueue_many(requests=requests, now=now)
+    counts = {
         "flags_opened": len(to_open),
         "flags_escalated": len(to_raise),
         "flags_closed": len(to_close),
         "notifications": written,
     }
+    if held:
+        counts["quiet_held"] = sum(held.values())
+        counts.update({f"quiet_held:{kind}": n for kind, n in held.items()})
+    return counts
+
+
+def _quiet_people(person_ids: set[int], *, as_of: date) -> set[int]:
+    """The people whose organisation is starting quietly on this sweep."""
+    return set(
+        StaffProfile.objects.filter(
+            pk__in=person_ids, organisation__quiet_start_from__lte=as_of
+        ).values_list("pk", flat=True)
+    )
+
+
+def quiet_organisations(as_of: date) -> list[int]:
+    """The organisations whose quiet start this sweep is."""
+    return list(
+        Organisation.objects.filter(quiet_start_from__lte=as_of).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def next_sweep_day(as_of: date) -> date:
+    """The date of the next daily sweep to run: today's, unless it has finished."""
+    done = SweepRun.objects.filter(
+        date=as_of, kind=DAILY, status=SweepRunStatus.SUCCEEDED
+    ).exists()
+    return as_of + timedelta(days=1) if done else as_of
+
+
+def preview_sweep(
+    *, person_ids: Iterable[int], as_of: date
+) -> tuple[Counter[str], Counter[str]]:
+    """Say what the sweep of ``as_of`` would email about these people, by kind,
+    and what quiet start would hold back. It runs the sweep's own steps for them,
+    writing as the sweep would: call it only inside a transaction that is then
+    rolled back (the roster import's check does)."""
+    ids = sorted(set(person_ids))
+    now = timezone.now()
+    before = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
+    sync_training_status(person_ids=ids, as_of=as_of, announce=False)
+    sync_supervision_status(person_ids=ids, as_of=as_of, announce=False)
+    active = set(
+        StaffProfile.objects.filter(pk__in=ids)
+        .active(as_of=as_of)
+        .values_list("pk", flat=True)
+    )
+    counts = _maintain(
+        Q(person_id__in=ids),
+        active=active,
+        kinds=list(FLAG_SOURCES),
+        as_of=as_of,
+        now=now,
+        notify=True,
+    )
+    digest_day = owed_digest(as_of)
+    if digest_day is not None:
+        send_weekly_digests(
+            as_of=digest_day, now=now, skip_organisations=quiet_organisations(as_of)
+        )
+    new = Notification.objects.filter(pk__gt=before)
+    # Each message alone, a weekly digest only to the people imported, and one
+    # daily summary for each person with messages held for one.
+    sent = Counter(
+        new.filter(status=NotificationStatus.PENDING)
+        .exclude(
+            Q(kind=NotificationKind.WEEKLY_DIGEST) & ~Q(recipient__profile__in=ids)
+        )
+        .values_list("kind", flat=True)
+    )
+    summaries = (
+        new.filter(status=NotificationStatus.HELD)
+        .values("recipient_id")
+        .distinct()
+        .count()
+    )
+    if summaries:
+        sent[NotificationKind.DAILY_DIGEST.value] += summaries
+    held = Counter(
+        {
+            key.removeprefix("quiet_held:"): n
+            for key, n in counts.items()
+            if key.startswith("quiet_held:")
+        }
+    )
+    return sent, held
 
 
 def _rank(level: str) -> int:
@@ -762,7 +879,9 @@ def _and_list(names: list[str]) -> str:
 # --- The weekly digest --------------------------------------------------------------
 
 
-def send_weekly_digests(*, as_of: date, now: datetime) -> int:
+def send_weekly_digests(
+    *, as_of: date, now: datetime, skip_organisations: Iterable[int] = ()
+) -> int:
     """Write Monday's summary for supervisors and provider managers: counts only.
 
     Each gets one message keyed by the Monday's date, listing how many people they
@@ -770,7 +889,9 @@ def send_weekly_digests(*, as_of: date, now: datetime) -> int:
     Nobody with nothing to report is written to.
     """
     flags = Flag.objects.open().filter(
-        person__in=StaffProfile.objects.active(as_of=as_of)
+        person__in=StaffProfile.objects.active(as_of=as_of).exclude(
+            organisation_id__in=list(skip_organisations)
+        )
     )
     figures = {
         "people": Count("person_id", distinct=True),

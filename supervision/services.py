@@ -119,6 +119,7 @@ class _PersonFacts(TypedDict):
     started_in_role: date
     qualified_on: date | None
     left_on: date | None
+    last_supervised_on: date | None
 
 
 _PERSON_FACTS = (
@@ -128,6 +129,7 @@ _PERSON_FACTS = (
     "started_in_role",
     "qualified_on",
     "left_on",
+    "last_supervised_on",
 )
 # A status row's stored values, in ``SupervisionStatus.DATE_FIELDS`` order.
 _Row = tuple[object, ...]
@@ -326,9 +328,12 @@ def _sync_chunk(people: list[_PersonFacts], *, policies: _Policies, as_of: date)
     }
     to_write: list[SupervisionStatus] = []
     for person in people:
+        # A session before Sustain's records (the roster's last_supervised_on)
+        # counts until a later one is recorded here.
+        known = [last_sessions.get(person["id"]), person["last_supervised_on"]]
         desired = _desired_dates(
             person,
-            last_session_on=last_sessions.get(person["id"]),
+            last_session_on=max((day for day in known if day), default=None),
             policies=policies,
             as_of=as_of,
         )

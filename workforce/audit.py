@@ -51,6 +51,16 @@ ACTIONS = (
         "Personal data downloaded",
     ),
     (
+        "sustain.training_history.record",
+        "Record training history at go-live",
+        "Training history recorded",
+    ),
+    (
+        "sustain.roster.quiet_start",
+        "Start an organisation quietly",
+        "Quiet start set",
+    ),
+    (
         "sustain.notifications.email_frequency",
         "Choose how to be emailed about others",
         "Email frequency chosen",

@@ -10,7 +10,8 @@ class RosterUploadForm(forms.Form):
         label="Roster file (CSV or Excel .xlsx)",
         help_text="Columns: email, first_name, last_name, organisation, team, "
         "job_role, "
-        "started_in_role, qualified_on, fte, supervisor_email, line_manager_email. "
+        "started_in_role, qualified_on, fte, supervisor_email, line_manager_email; "
+        "optionally left_on, last_supervised_on and training_history. "
         "Dates like 30/04/2025 or 2025-04-30.",
     )
     dry_run = forms.BooleanField(
@@ -22,6 +23,14 @@ class RosterUploadForm(forms.Form):
         label="Create any teams in the file that do not exist yet",
         required=False,
         help_text="Leave this unticked to have a misspelt team reported as an error.",
+    )
+
+    quiet_start = forms.BooleanField(
+        label="Quiet start: send no reminders, escalations or invitations yet",
+        required=False,
+        help_text="For going live: the first daily sweep after the import records "
+        "everyone's flags without telling anyone of the backlog, and nobody is "
+        "invited. Invite people from their page when you are ready.",
     )
 
     file_format = "csv"

@@ -51,6 +51,15 @@ class Organisation(models.Model):
         help_text="How long supervision notes are kept after a person leaves "
         "(default 6 years). Dates and counts are kept for statistics.",
     )
+    # Go-live: while set, the next daily sweep on or after this date records the
+    # organisation's flags without sending their reminders or escalations (its
+    # people are told nothing of a backlog they inherited), then clears it.
+    quiet_start_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Quiet start: the first daily sweep on or after this date sends "
+        "no reminders or escalations for this organisation's staff.",
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -241,6 +250,12 @@ class StaffProfile(models.Model):
         related_name="line_reports",
     )
     left_on = models.DateField(null=True, blank=True, help_text="Last day in post.")
+    last_supervised_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last supervised before Sustain's own records (from the roster): "
+        "counts like a session until a later one is recorded.",
+    )
     long_term_absence_from = models.DateField(
         null=True,
         blank=True,

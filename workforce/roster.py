@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,7 +28,7 @@ from home.forms import parse_date_text
 from workforce.audit import record_audit
 from workforce.dates import today
 from workforce.models import JobRole, Organisation, StaffProfile, Team
-from workforce.signals import staff_changed
+from workforce.signals import roster_preview_requested, staff_changed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -47,7 +47,11 @@ COLUMNS = [
     "line_manager_email",
 ]
 # Optional: a file without the column leaves leaving dates as they are (issue #10).
-OPTIONAL_COLUMNS = ["left_on"]
+# last_supervised_on: when the person was last supervised before Sustain's records,
+# so long-serving staff are not overdue on day one. training_history: modules
+# completed before go-live, "Module title: 30/04/2025; Other module: 2025-01-10".
+OPTIONAL_COLUMNS = ["left_on", "last_supervised_on", "training_history"]
+HISTORY_FORMAT = "Module title: 30/04/2025; Another module: 2025-01-10"
 REQUIRED = [
     "email",
     "first_name",
@@ -103,6 +107,25 @@ class RosterResult:
 
     # The accounts this import made, to be sent an invitation (issue #10).
     new_users: list[User] = field(default_factory=list, repr=False)
+    # Training history completions recorded (or, in a check, that would be).
+    history_recorded: int = 0
+    quiet_start: bool = False
+    # What the first sweep after the import would email, by kind (the preview), and
+    # what quiet start holds back, by kind. Kinds are notification kind labels.
+    would_send: dict[str, int] = field(default_factory=dict)
+    would_hold: dict[str, int] = field(default_factory=dict)
+    kind_labels: dict[str, str] = field(default_factory=dict)
+
+    def by_label(self, counts: dict[str, int]) -> list[tuple[str, int]]:
+        """Message counts named as people read them, largest first."""
+        return sorted(
+            (
+                (self.kind_labels.get(kind, kind.replace("_", " ").capitalize()), n)
+                for kind, n in counts.items()
+                if n
+            ),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
 
     @property
     def ok(self) -> bool:
@@ -138,6 +161,10 @@ class RosterRow:
     line_manager_email: str
     left_on: date | None = None
     left_on_given: bool = False
+    last_supervised_on: date | None = None
+    last_supervised_given: bool = False
+    # (module page, completed on) pairs from the training_history column.
+    history: list[tuple[object, date]] = field(default_factory=list)
 
 
 def read_csv(content: bytes | str) -> list[dict[str, str]] | RowError:
@@ -281,6 +308,7 @@ def _parse_date(
     errors: list[RowError],
     *,
     latest: date | None = None,
+    too_late: str = "is more than a year ahead: check the year",
 ) -> date | None:
     """Read 2025-04-30 or 30/04/2025 within the roster's bounds, or record why not."""
     try:
@@ -305,12 +333,69 @@ def _parse_date(
         errors.append(
             RowError(
                 line,
-                f"{column} '{value}' is more than a year ahead: check the year.",
+                f"{column} '{value}' {too_late}.",
                 column,
             )
         )
         return None
     return parsed
+
+
+def _parse_history(
+    value: str,
+    line: int,
+    errors: list[RowError],
+    *,
+    modules: dict[str, object],
+    as_of: date,
+) -> list[tuple[object, date]]:
+    """Read "Module title: 30/04/2025; ..." into (module, date) pairs."""
+    column = "training_history"
+    found: dict[tuple[int, date], tuple[object, date]] = {}
+    for entry in (part.strip() for part in value.split(";")):
+        if not entry:
+            continue
+        title, colon, when = entry.rpartition(":")
+        if not colon or not title.strip() or not when.strip():
+            errors.append(
+                RowError(
+                    line,
+                    f"{column} entry '{entry[:80]}' is not like '{HISTORY_FORMAT}'.",
+                    column,
+                )
+            )
+            continue
+        module = modules.get(title.strip().lower())
+        if module is None:
+            errors.append(
+                RowError(
+                    line,
+                    f"{column}: module '{title.strip()[:80]}' does not exist.",
+                    column,
+                )
+            )
+        completed = _parse_date(
+            when.strip(),
+            column,
+            line,
+            errors,
+            latest=as_of,
+            too_late="is in the future",
+        )
+        if module is not None and completed is not None:
+            found[(module.pk, completed)] = (module, completed)  # type: ignore[attr-defined]
+    return list(found.values())
+
+
+def _history_modules() -> dict[str, object]:
+    """Live modules by lower-cased title and by slug, for the history column."""
+    from learning.models import ModulePage
+
+    return {
+        key: module
+        for module in ModulePage.objects.live()
+        for key in (module.title.lower(), module.slug)
+    }
 
 
 def _check_lengths(row: dict[str, str], line: int, errors: list[RowError]) -> None:
@@ -434,6 +519,19 @@ def check_rows(
         if row.get("email") and in_file:
             organisation_of[row["email"].lower()] = in_file.pk
     refused = _refused_accounts({e for e in emails_in_file if e})
+    modules = (
+        _history_modules() if any(row.get("training_history") for row in rows) else {}
+    )
+    if modules and not isinstance(importer, User):
+        # History is vouched for by the person importing it (they approve it).
+        return [], [
+            RowError(
+                1,
+                "training_history can only be imported by a signed-in provider "
+                "manager or admin, who approves it: upload the file on the site.",
+                "training_history",
+            )
+        ]
 
     checked: list[RosterRow] = []
     seen: dict[str, int] = {}
@@ -510,6 +608,21 @@ def check_rows(
         left_on = None
         if row.get("left_on"):
             left_on = _parse_date(row["left_on"], "left_on", line, row_errors)
+        last_supervised = None
+        if row.get("last_supervised_on"):
+            last_supervised = _parse_date(
+                row["last_supervised_on"],
+                "last_supervised_on",
+                line,
+                row_errors,
+                latest=as_of,
+                too_late="is in the future",
+            )
+        history = []
+        if row.get("training_history"):
+            history = _parse_history(
+                row["training_history"], line, row_errors, modules=modules, as_of=as_of
+            )
         fte = Decimal("1")
         if row.get("fte"):
             try:
@@ -573,6 +686,9 @@ def check_rows(
                 line_manager_email=row.get("line_manager_email", "").lower(),
                 left_on=left_on,
                 left_on_given="left_on" in row,
+                last_supervised_on=last_supervised,
+                last_supervised_given="last_supervised_on" in row,
+                history=history,
             )
         )
     return checked, errors
@@ -650,13 +766,18 @@ def import_roster(
     dry_run: bool = False,
     create_teams: bool = True,
     file_format: str = "csv",
+    quiet_start: bool = False,
 ) -> RosterResult:
     """Check the whole roster, then create or update every person in one transaction."""
     rows = read_upload(content, file_format)
     if isinstance(rows, RowError):
         return RosterResult(errors=[rows], dry_run=dry_run)
     return save_roster_rows(
-        rows, importer=importer, dry_run=dry_run, create_teams=create_teams
+        rows,
+        importer=importer,
+        dry_run=dry_run,
+        create_teams=create_teams,
+        quiet_start=quiet_start,
     )
 
 
@@ -666,6 +787,8 @@ def save_roster_rows(
     importer: User | AnonymousUser | None = None,
     dry_run: bool = False,
     create_teams: bool = True,
+    quiet_start: bool = False,
+    as_of: date | None = None,
 ) -> RosterResult:
     """Check parsed rows and save them all, or none if any row is bad.
 
@@ -673,21 +796,41 @@ def save_roster_rows(
     only once it holds the lock, so a second identical upload finds the people the
     first created and changes nothing. Raises :class:`RosterBusy` if the lock is
     not free within ``ROSTER_LOCK_WAIT_SECONDS``.
+
+    With ``quiet_start``, the file's organisations are started quietly (see
+    :func:`start_quietly`) and no invitations are sent. A check (``dry_run``) does
+    everything in a transaction it rolls back, so its preview, including what the
+    first sweep after the import would email, is what the import would do.
     """
+    as_of = as_of or today()
+    actor = importer if isinstance(importer, User) else None
     with transaction.atomic():
         _one_import_at_a_time()
-        checked, errors = check_rows(rows, importer=importer, create_teams=create_teams)
-        result = RosterResult(errors=errors, dry_run=dry_run)
+        checked, errors = check_rows(
+            rows, importer=importer, create_teams=create_teams, as_of=as_of
+        )
+        result = RosterResult(errors=errors, dry_run=dry_run, quiet_start=quiet_start)
         if errors:
             return result
         result.new_teams = new_team_names(checked)
         changed_ids = _apply(checked, result)
+        if quiet_start:
+            start_quietly(
+                organisation_ids={row.organisation.pk for row in checked},
+                as_of=as_of,
+                actor=actor,
+            )
+        else:
+            result.would_send["invitation"] = len(result.new_users)
+            if not dry_run:
+                _invite(result.new_users, importer)
+        if changed_ids:
+            staff_changed.send(sender=StaffProfile, profile_ids=changed_ids)
+        result.history_recorded = _record_history(checked, actor=actor, as_of=as_of)
         if dry_run:
+            _preview_messages(checked, result, as_of=as_of)
             transaction.set_rollback(True)
         else:
-            _invite(result.new_users, importer)
-            if changed_ids:
-                staff_changed.send(sender=StaffProfile, profile_ids=changed_ids)
             _audit(checked, result, importer)
     return result
 
@@ -742,6 +885,75 @@ def _audit(
                 "unchanged": result.unchanged,
             },
         )
+
+
+def start_quietly(
+    *, organisation_ids: Iterable[int], as_of: date, actor: User | None
+) -> int:
+    """Hold the reminders and escalations of these organisations' first daily sweep
+    on or after ``as_of`` (a go-live): their flags open, but nobody is told of the
+    backlog. Returns how many organisations were set."""
+    organisations = list(Organisation.objects.filter(pk__in=set(organisation_ids)))
+    for organisation in organisations:
+        organisation.quiet_start_from = as_of
+        organisation.save(update_fields=["quiet_start_from"])
+        record_audit(
+            actor=actor,
+            action="sustain.roster.quiet_start",
+            instance=organisation,
+            summary=f"Quiet start from {as_of.isoformat()}",
+        )
+    return len(organisations)
+
+
+def _record_history(rows: list[RosterRow], *, actor: User | None, as_of: date) -> int:
+    """Record the rows' training history through the learning service."""
+    if not any(row.history for row in rows) or actor is None:
+        return 0
+    from learning.services import HistoryRecord, record_training_history
+
+    profiles = {
+        profile.user.email.lower(): profile
+        for profile in StaffProfile.objects.select_related("user")
+        .annotate(email_ci=Lower("user__email"))
+        .filter(email_ci__in=[row.email for row in rows if row.history])
+    }
+    return record_training_history(
+        records=[
+            HistoryRecord(
+                person=profiles[row.email],
+                module=module,  # type: ignore[arg-type]
+                completed_on=completed_on,
+            )
+            for row in rows
+            if row.history
+            for module, completed_on in row.history
+        ],
+        recorded_by=actor,
+        as_of=as_of,
+    )
+
+
+def _preview_messages(
+    rows: list[RosterRow], result: RosterResult, *, as_of: date
+) -> None:
+    """Fill in what the first sweep after this import would email, by kind (the
+    notifications app answers ``roster_preview_requested``)."""
+    emails = [row.email for row in rows]
+    ids = list(
+        StaffProfile.objects.annotate(email_ci=Lower("user__email"))
+        .filter(email_ci__in=emails)
+        .values_list("pk", flat=True)
+    )
+    for _receiver, response in roster_preview_requested.send(
+        sender=StaffProfile, person_ids=ids, as_of=as_of
+    ):
+        answer: dict[str, dict[str, Any]] = response  # type: ignore[assignment]
+        for kind, count in answer["send"].items():
+            result.would_send[kind] = result.would_send.get(kind, 0) + count
+        for kind, count in answer["hold"].items():
+            result.would_hold[kind] = result.would_hold.get(kind, 0) + count
+        result.kind_labels.update(answer["labels"])
 
 
 def _invite(users: list[User], importer: User | AnonymousUser | None) -> None:
@@ -802,12 +1014,21 @@ def _apply(rows: Iterable[RosterRow], result: RosterResult) -> list[int]:
         }
         if row.left_on_given:
             wanted["left_on"] = row.left_on
+        if row.last_supervised_given:
+            wanted["last_supervised_on"] = row.last_supervised_on
         differs = profile.pk is None or any(
             getattr(profile, name) != value for name, value in wanted.items()
         )
-        rules_differ = profile.pk is None or any(
-            getattr(profile, name) != wanted[name]
-            for name in ("organisation_id", "job_role_id", "started_in_role")
+        rules_differ = (
+            profile.pk is None
+            or any(
+                getattr(profile, name) != wanted[name]
+                for name in ("organisation_id", "job_role_id", "started_in_role")
+            )
+            or (
+                row.last_supervised_given
+                and profile.last_supervised_on != row.last_supervised_on
+            )
         )
         for name, value in wanted.items():
             setattr(profile, name, value)

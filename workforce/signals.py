@@ -9,3 +9,9 @@ from django.dispatch import Signal
 
 # Sent with ``profile_ids: list[int]``.
 staff_changed = Signal()
+
+# Sent by a roster check (inside the transaction it will roll back) with
+# ``person_ids: list[int]`` and ``as_of: date``: a receiver answers with what the
+# first daily sweep after the import would email, as
+# ``{"send": {kind: count}, "hold": {kind: count}, "labels": {kind: label}}``.
+roster_preview_requested = Signal()

@@ -11,7 +11,14 @@ from accounts.roles import Role, has_role
 from config import exports
 from workforce.dates import today
 from workforce.forms import RosterUploadForm
-from workforce.roster import COLUMNS, RosterBusy, current_roster, import_roster
+from workforce.roster import (
+    COLUMNS,
+    HISTORY_FORMAT,
+    OPTIONAL_COLUMNS,
+    RosterBusy,
+    current_roster,
+    import_roster,
+)
 
 
 def _require_roster_role(request: HttpRequest) -> None:
@@ -58,6 +65,7 @@ def import_roster_view(request: HttpRequest) -> HttpResponse:
                 dry_run=form.cleaned_data["dry_run"],
                 create_teams=form.cleaned_data["create_teams"],
                 file_format=form.file_format,
+                quiet_start=form.cleaned_data["quiet_start"],
             )
         except RosterBusy as busy:
             form.add_error(None, str(busy))
@@ -67,6 +75,14 @@ def import_roster_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workforce/import_roster.html",
-        {"form": form, "result": result, "columns": COLUMNS},
+        {
+            "form": form,
+            "result": result,
+            "columns": COLUMNS,
+            "optional_columns": OPTIONAL_COLUMNS,
+            "history_format": HISTORY_FORMAT,
+            "would_send": result.by_label(result.would_send) if result else [],
+            "would_hold": result.by_label(result.would_hold) if result else [],
+        },
         status=400 if form.errors or (result is not None and not result.ok) else 200,
     )

@@ -35,6 +35,7 @@ class OrganisationViewSet(ModelViewSet):
         "is_commissioner",
         "is_provider",
         "supervision_retention_months",
+        "quiet_start_from",
     ]
 
 
@@ -134,6 +135,7 @@ class StaffProfileViewSet(ModelViewSet):
         "line_manager",
         "left_on",
         "long_term_absence_from",
+        "last_supervised_on",
     ]
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
