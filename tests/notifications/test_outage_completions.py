@@ -10,6 +10,7 @@ import time
 from html import unescape
 
 import pytest
+from celery.signals import before_task_publish
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -55,6 +56,14 @@ def test_completions_while_redis_is_down_are_saved_and_each_email_sent_once_afte
     url = reverse("learning:knowledge_check", args=[module.pk])
     real_broker = celery_app.conf.broker_url
     timings = []
+    published: list[str] = []
+
+    def record(sender: str | None = None, **kwargs: object) -> None:
+        published.append(sender or "?")
+
+    # Waiting on the broker would mean publishing to it: count every attempt rather
+    # than time the requests, which a loaded machine slows for other reasons.
+    before_task_publish.connect(record, weak=False)
     try:
         # Redis is unreachable: anything that tried to publish would fail or hang.
         settings.CELERY_BROKER_URL = DEAD_BROKER
@@ -71,11 +80,13 @@ def test_completions_while_redis_is_down_are_saved_and_each_email_sent_once_afte
             assert "/attempts/" in response["Location"]
         health = client.get("/health/").json()
     finally:
+        before_task_publish.disconnect(record)
         celery_app.conf.broker_url = real_broker
         celery_app._pool = None
 
     assert health["redis"] == "unavailable"
-    assert max(timings) < 0.5, f"a request waited on the broker: {max(timings):.3f}s"
+    assert published == [], f"a request published to the broker: {published}"
+    print(f"slowest submission with Redis down: {max(timings):.3f} s")
     assert Completion.objects.count() == LEARNERS
     assert set(Completion.objects.values_list("person_id", flat=True)) == {
         learner.pk for learner in learners
