@@ -141,12 +141,15 @@ def _score(label: str, direction: str) -> forms.IntegerField:
     )
 
 
-class CheckInForm(ServiceForm):
-    """The four-question check-in: a conversation aid, not a clinical measure.
+class CheckInScoresMixin(forms.Form):
+    """The four check-in questions, shared by the supervisor's record of a check-in
+    and the supervisee's own before a session.
 
     The first scale runs the other way from the rest, so each says which way is
-    better.
+    better. A form with only empty answers is refused with ``empty_message``.
     """
+
+    empty_message = "Answer at least one question before saving the check-in"
 
     impact = _score(
         "How much is the work staying with you? (0 not at all, 10 a lot)",
@@ -162,6 +165,24 @@ class CheckInForm(ServiceForm):
     workload = _score(
         "How manageable is your workload? (0 not at all, 10 very)", HIGHER_IS_BETTER
     )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if not self.errors and all(
+            cleaned.get(name) in (None, "", []) for name in self.fields
+        ):
+            raise forms.ValidationError(self.empty_message)
+        return cleaned
+
+
+class CheckInForm(CheckInScoresMixin, ServiceForm):
+    """The four-question check-in: a conversation aid, not a clinical measure."""
+
+    empty_message = (
+        "Answer at least one question, or record the support offered, "
+        "before saving the check-in"
+    )
+
     support_offered = forms.MultipleChoiceField(
         label="Support offered",
         choices=SupportOffered.choices,
@@ -185,35 +206,15 @@ class CheckInForm(ServiceForm):
         error_messages={"invalid": "Enter the number of open cases, like 12"},
     )
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean() or {}
-        if not self.errors and all(
-            cleaned.get(name) in (None, "", []) for name in self.fields
-        ):
-            raise forms.ValidationError(
-                "Answer at least one question, or record the support offered, "
-                "before saving the check-in"
-            )
-        return cleaned
 
-
-class PreSessionCheckInForm(ServiceForm):
+class PreSessionCheckInForm(CheckInScoresMixin, ServiceForm):
     """The supervisee's own check-in before a session, in their own words."""
 
-    impact = _score(
-        "How much is the work staying with you? (0 not at all, 10 a lot)",
-        HIGHER_IS_HARDER,
+    empty_message = (
+        "Answer at least one question, or write what would help, "
+        "before saving your check-in"
     )
-    switching_off = _score(
-        "How well are you switching off and sleeping? (0 not at all, 10 very well)",
-        HIGHER_IS_BETTER,
-    )
-    support = _score(
-        "How supported do you feel? (0 not at all, 10 very)", HIGHER_IS_BETTER
-    )
-    workload = _score(
-        "How manageable is your workload? (0 not at all, 10 very)", HIGHER_IS_BETTER
-    )
+
     what_would_help = forms.CharField(
         label="What would help?",
         help_text=(
@@ -234,17 +235,6 @@ class PreSessionCheckInForm(ServiceForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean() or {}
-        if not self.errors and all(
-            cleaned.get(name) in (None, "", []) for name in self.fields
-        ):
-            raise forms.ValidationError(
-                "Answer at least one question, or write what would help, "
-                "before saving your check-in"
-            )
-        return cleaned
 
 
 class ActionForm(ServiceForm):

@@ -25,6 +25,7 @@ from supervision.models import (
     SCORE_FIELDS,
     AccessEvent,
     CheckInScoreRecord,
+    CheckInScores,
     PolicyStage,
     PreSessionCheckIn,
     SessionAction,
@@ -36,7 +37,7 @@ from supervision.models import (
     SupportOffered,
 )
 from supervision.pseudonyms import respondent_key, source_key
-from supervision.rules import Stage, check_in_prompts, ladder, stage_end
+from supervision.rules import Stage, ladder, stage_end
 from workforce.audit import record_audit
 from workforce.dates import add_months
 from workforce.models import CaseloadSnapshot, JobRole, StaffProfile
@@ -505,19 +506,10 @@ def record_check_in(
         raise NotAllowed("You no longer supervise this person.")
     if session.is_cancelled:
         raise SessionNotEditable("A cancelled session cannot be changed.")
-    scores = (impact, switching_off, support, workload)
-    if any(score is not None and not 0 <= score <= 10 for score in scores):
-        raise SupervisionError("Each check-in answer must be between 0 and 10.")
-    attendance.impact_score = impact
-    attendance.switching_off_score = switching_off
-    attendance.support_score = support
-    attendance.workload_score = workload
+    _set_scores(attendance, impact, switching_off, support, workload)
     attendance.support_offered = ",".join(support_offered)
     attendance.caseload = caseload
     attendance.wellbeing_notes = wellbeing_notes.strip()
-    attendance.support_prompt = check_in_prompts(
-        impact=impact, switching_off=switching_off, support=support, workload=workload
-    )
     attendance.save()
     if session.is_draft:
         share_pre_session_check_ins(session)
@@ -855,8 +847,6 @@ def write_pre_session_check_in(
     if person is None:
         raise NotAllowed("You have no staff record, so there is no session to prepare.")
     scores = (impact, switching_off, support, workload)
-    if any(score is not None and not 0 <= score <= 10 for score in scores):
-        raise SupervisionError("Each check-in answer must be between 0 and 10.")
     unknown = set(support_wanted) - set(SupportOffered.values)
     if unknown:
         raise SupervisionError("Choose the support from the list.")
@@ -877,19 +867,31 @@ def write_pre_session_check_in(
     if check_in is None:
         check_in = PreSessionCheckIn(person=person)
     check_in.written_on = as_of
-    check_in.impact_score = impact
-    check_in.switching_off_score = switching_off
-    check_in.support_score = support
-    check_in.workload_score = workload
+    _set_scores(check_in, *scores)
     check_in.what_would_help = what_would_help
     check_in.support_wanted = ",".join(
         code for code in SupportOffered.values if code in support_wanted
     )
-    check_in.support_prompt = check_in_prompts(
-        impact=impact, switching_off=switching_off, support=support, workload=workload
-    )
     check_in.save()
     return check_in
+
+
+def _set_scores(
+    record: CheckInScores,
+    impact: int | None,
+    switching_off: int | None,
+    support: int | None,
+    workload: int | None,
+) -> None:
+    try:
+        record.set_scores(
+            impact=impact,
+            switching_off=switching_off,
+            support=support,
+            workload=workload,
+        )
+    except ValueError as error:
+        raise SupervisionError(str(error)) from error
 
 
 @transaction.atomic
