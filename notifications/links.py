@@ -22,12 +22,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
 from accounts.roles import Role, roles_of
 from config.links import absolute_url
 from notifications.models import NotificationKind
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from supervision.models import SessionBooking
     from workforce.models import StaffProfile
 
 TRAINING_KINDS = frozenset(
@@ -43,6 +46,7 @@ SUPERVISION_KINDS = frozenset(
         NotificationKind.SUPERVISION_OVERDUE,
         NotificationKind.SUPERVISION_ESCALATED,
         NotificationKind.SUPERVISION_ESCALATED_TWICE,
+        NotificationKind.SUPERVISION_CHECK,
     }
 )
 
@@ -136,3 +140,24 @@ def session_link(session_id: int) -> str:
 def notifications_link() -> str:
     """The link to the reader's own list of notifications."""
     return absolute_url("notifications:list")
+
+
+def booking_readers(booking: SessionBooking) -> list[tuple[StaffProfile, str]]:
+    """The two people a booking's messages go to, each with the link for them."""
+    return [
+        (booking.supervisor, absolute_url("supervision:supervisor_dashboard")),
+        (booking.supervisee, absolute_url("supervision:my_supervision")),
+    ]
+
+
+def booking_context(booking: SessionBooking) -> dict[str, object]:
+    """What a booking's messages show: names, the local time, length and place."""
+    return {
+        "supervisor_name": booking.supervisor.full_name,
+        "supervisee_name": booking.supervisee.full_name,
+        "starts_at": timezone.localtime(booking.starts_at),
+        "duration_minutes": booking.duration_minutes,
+        "place": booking.place,
+        "online_link": booking.online_link,
+        "changed": booking.sequence > 0,
+    }

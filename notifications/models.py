@@ -46,6 +46,32 @@ class NotificationKind(models.TextChoices):
     TRAINING_CHANGED = "training_changed", "Training changed: renew it"
     SESSION_READY = "session_ready", "Supervision record ready"
     INVITATION = "invitation", "Invitation to set a password"
+    # One kind for every control flag; ``reference`` names the flag's kind.
+    SUPERVISION_CHECK = "supervision_check", "Supervision needs attention"
+    SESSION_BOOKED = "session_booked", "Supervision session booked"
+    BOOKING_CANCELLED = "booking_cancelled", "Supervision session cancelled"
+    BOOKING_REMINDER = "booking_reminder", "Supervision session tomorrow"
+
+
+class NotificationAttachment(models.Model):
+    """A file sent with a notification's email (a calendar invitation, say).
+
+    Written with its notification, in the same transaction; the relay attaches it.
+    Like the notification's text, it never carries supervision content.
+    """
+
+    notification = models.ForeignKey(
+        "Notification", on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(max_length=100)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["notification", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class NotificationStatus(models.TextChoices):
@@ -281,6 +307,12 @@ class SweepChunk(models.Model):
 class FlagKind(models.TextChoices):
     TRAINING = "training", "Training"
     SUPERVISION = "supervision", "Supervision"
+    # The controls beside the ladder (``supervision.controls``).
+    NO_BOOKING = "no_booking", "No next session booked"
+    DRAFT = "draft", "Session record not finalised"
+    AGREEMENT = "agreement", "Supervision agreement missing or due for review"
+    REGISTRATION = "registration", "Supervisor not a registered social worker"
+    DEBRIEF = "debrief", "Debrief after an incident overdue"
 
 
 class FlagLevel(models.TextChoices):

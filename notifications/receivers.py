@@ -12,6 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.dispatch import receiver
+from django.utils import timezone
 
 from config.links import absolute
 from learning.events import (
@@ -19,16 +20,30 @@ from learning.events import (
     module_version_required,
     training_status_synced,
 )
-from notifications.links import certificate_link, session_link
+from notifications.links import (
+    booking_context,
+    booking_readers,
+    certificate_link,
+    session_link,
+)
 from notifications.models import FlagKind, NotificationKind
-from notifications.services import NotificationRequest, enqueue, enqueue_many
-from supervision.events import session_finalised, supervision_status_synced
+from notifications.services import (
+    Attachment,
+    NotificationRequest,
+    enqueue,
+    enqueue_many,
+)
+from supervision.events import (
+    booking_changed,
+    session_finalised,
+    supervision_status_synced,
+)
 from workforce.models import StaffProfile
 from workforce.signals import roster_preview_requested
 
 if TYPE_CHECKING:
     from learning.models import Completion, ModulePage
-    from supervision.models import SupervisionSession
+    from supervision.models import SessionBooking, SupervisionSession
 
 
 @receiver(completion_recorded, dispatch_uid="notify_training_completed")
@@ -148,3 +163,42 @@ def roster_preview_messages(
         "hold": dict(held),
         "labels": {kind: str(label) for kind, label in NotificationKind.choices},
     }
+
+
+@receiver(booking_changed, dispatch_uid="send_booking_invitation")
+def send_booking_invitation(
+    sender: Any,
+    *,
+    booking: SessionBooking,
+    method: str,
+    invitation: bytes,
+    **kwargs: Any,
+) -> None:
+    """Send both people the booking's calendar invitation (or its cancellation).
+
+    Each change is its own message (the reference carries the SEQUENCE), so a
+    rebooking is sent even on the same day; the day of the session is ``key_date``.
+    """
+    kind = (
+        NotificationKind.BOOKING_CANCELLED
+        if method == "CANCEL"
+        else NotificationKind.SESSION_BOOKED
+    )
+    attachment = Attachment(
+        filename="invite.ics" if method != "CANCEL" else "cancel.ics",
+        content_type=f"text/calendar; method={method}; charset=utf-8",
+        content=invitation,
+    )
+    context = booking_context(booking)
+    for person, url in booking_readers(booking):
+        if not person.user.is_active:
+            continue
+        enqueue(
+            recipient=person.user,
+            kind=kind,
+            subject_person=booking.supervisee,
+            key_date=timezone.localtime(booking.starts_at).date(),
+            reference=f"booking:{booking.pk}:{booking.sequence}",
+            context={**context, "url": url},
+            attachments=[attachment],
+        )

@@ -38,6 +38,7 @@ from notifications.links import (
 from notifications.models import (
     EmailFrequency,
     Notification,
+    NotificationAttachment,
     NotificationKind,
     NotificationPreference,
     NotificationStatus,
@@ -70,6 +71,15 @@ class NotificationError(Exception):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file to send with a notification: its name, MIME type and bytes."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class NotificationRequest:
     """One notification to write, for :func:`enqueue_many`."""
 
@@ -79,6 +89,7 @@ class NotificationRequest:
     subject_person: StaffProfile | None = None
     context: Mapping[str, Any] = field(default_factory=dict)
     reference: str = ""
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,7 @@ def enqueue(
     key_date: date,
     context: Mapping[str, Any],
     reference: str = "",
+    attachments: Iterable[Attachment] = (),
     now: datetime | None = None,
 ) -> Notification | None:
     """Write one notification to the outbox; return None if it was already there.
@@ -119,6 +131,15 @@ def enqueue(
     try:
         with transaction.atomic():
             row.save(force_insert=True)
+            NotificationAttachment.objects.bulk_create(
+                NotificationAttachment(
+                    notification=row,
+                    filename=attachment.filename,
+                    content_type=attachment.content_type,
+                    content=attachment.content,
+                )
+                for attachment in attachments
+            )
     except IntegrityError:
         if _exists(row):
             return None
@@ -139,6 +160,8 @@ def enqueue_many(
     wanted = {_request_key(request): request for request in requests}
     if not wanted:
         return 0
+    if any(request.attachments for request in wanted.values()):
+        raise NotificationError("write a notification with attachments by enqueue")
     existing = set(
         Notification.objects.filter(
             recipient_id__in={key[0] for key in wanted},
@@ -405,6 +428,10 @@ def _send_one(row: Notification, *, mail: Any, now: datetime, at: datetime) -> s
         headers={"Message-ID": message_id(row)},
     )
     message.attach_alternative(row.body_html, "text/html")
+    for attachment in row.attachments.all():
+        message.attach(
+            attachment.filename, bytes(attachment.content), attachment.content_type
+        )
     try:
         message.send()
     except RETRYABLE_ERRORS as error:

@@ -61,7 +61,12 @@ from learning.models import Requirement, TrainingStatus
 from learning.rules import Status as TrainingState
 from learning.services import sync_training_status
 from notifications.digest import send_daily_digests
-from notifications.links import LinkBook, digest_link
+from notifications.links import (
+    LinkBook,
+    booking_context,
+    booking_readers,
+    digest_link,
+)
 from notifications.models import (
     Flag,
     FlagKind,
@@ -74,7 +79,8 @@ from notifications.models import (
     SweepRunStatus,
 )
 from notifications.services import NotificationRequest, enqueue_many
-from supervision.models import SupervisionStatus
+from supervision import controls as supervision_controls
+from supervision.models import SessionBooking, SupervisionStatus
 from supervision.rules import Status as SupervisionState
 from supervision.rules import escalation_recipient
 from supervision.services import sync_supervision_status
@@ -247,6 +253,9 @@ def sweep_chunk(
             ),
         }
         counts.update(maintain_flags(lo=lo, hi=hi, as_of=as_of, now=now))
+        counts["notifications"] += send_booking_reminders(
+            lo=lo, hi=hi, as_of=as_of, now=now
+        )
         chunk.done_at = now
         chunk.counts = counts
         chunk.save(update_fields=["done_at", "counts"])
@@ -362,6 +371,8 @@ class _Messages:
     )
     # (person id, kind, due date), for supervision messages.
     supervision: set[tuple[int, str, date]] = field(default_factory=set)
+    # (person id, flag kind, day opened), for the controls beside the ladder.
+    controls: set[tuple[int, str, date]] = field(default_factory=set)
 
 
 FlagKey = tuple[int, str, int | None]
@@ -721,6 +732,31 @@ def _supervision_raised(flag: Flag, old: str, new: str, messages: _Messages) -> 
     _note_escalation(messages, flag, old=old, new=new)
 
 
+def _control_source(kind: str) -> FlagSource:
+    """A flag for one of supervision's controls: open from the day its rule says
+    (``supervision.controls``), told once to the people ``CONTROL_RECIPIENTS``
+    names, closed when the rule no longer holds. Never escalated."""
+    controls = {
+        FlagKind.NO_BOOKING: supervision_controls.booking_missing,
+        FlagKind.DRAFT: supervision_controls.draft_unfinalised,
+        FlagKind.AGREEMENT: supervision_controls.agreement_missing,
+        FlagKind.REGISTRATION: supervision_controls.supervisor_unregistered,
+        FlagKind.DEBRIEF: supervision_controls.debrief_overdue,
+    }
+    opened_on = controls[FlagKind(kind)]
+
+    def wanted(people: Q, active: set[int], as_of: date, messages: _Messages) -> Wanted:
+        return {
+            (person_id, kind, None): (FlagLevel.OVERDUE, day)
+            for person_id, day in opened_on(active, as_of=as_of).items()
+        }
+
+    def opened(flag: Flag, messages: _Messages) -> None:
+        messages.controls.add((flag.person_id, flag.kind, flag.deadline))
+
+    return FlagSource(kind=kind, wanted=wanted, opened=opened)
+
+
 FLAG_SOURCES: dict[str, FlagSource] = {
     FlagKind.TRAINING: FlagSource(
         kind=FlagKind.TRAINING, wanted=_training_wanted, opened=_training_opened
@@ -731,7 +767,31 @@ FLAG_SOURCES: dict[str, FlagSource] = {
         opened=_supervision_opened,
         raised=_supervision_raised,
     ),
+    **{
+        kind: _control_source(kind)
+        for kind in (
+            FlagKind.NO_BOOKING,
+            FlagKind.DRAFT,
+            FlagKind.AGREEMENT,
+            FlagKind.REGISTRATION,
+            FlagKind.DEBRIEF,
+        )
+    },
 }
+
+
+def control_recipients(kind: str, person: StaffProfile) -> list[StaffProfile | None]:
+    """Who hears of a control flag on ``person``: the two people for a missing
+    booking or agreement; the supervisor for their own unfinalised draft (a draft
+    never escalates the supervisee); the manager for an unregistered supervisor;
+    the supervisor and the person's line manager for an overdue debrief."""
+    if kind == FlagKind.DRAFT:
+        return [person]
+    if kind == FlagKind.REGISTRATION:
+        return [escalation_manager(person)]
+    if kind == FlagKind.DEBRIEF:
+        return [person.supervisor, person.line_manager]
+    return [person, person.supervisor]
 
 
 def _note_escalation(messages: _Messages, flag: Flag, *, old: str, new: str) -> None:
@@ -746,9 +806,11 @@ def _note_escalation(messages: _Messages, flag: Flag, *, old: str, new: str) -> 
 
 def _requests(messages: _Messages, *, as_of: date) -> list[NotificationRequest]:
     """Turn the chunk's wanted messages into outbox requests, with recipients."""
-    person_ids = {key[0] for key in messages.training} | {
-        key[0] for key in messages.supervision
-    }
+    person_ids = (
+        {key[0] for key in messages.training}
+        | {key[0] for key in messages.supervision}
+        | {key[0] for key in messages.controls}
+    )
     if not person_ids:
         return []
     people = {
@@ -814,6 +876,18 @@ def _requests(messages: _Messages, *, as_of: date) -> list[NotificationRequest]:
         requests += _to(
             recipients, kind, person, due_on, context, as_of=as_of, links=links
         )
+    for person_id, flag_kind, opened_on in messages.controls:
+        person = people[person_id]
+        requests += _to(
+            control_recipients(flag_kind, person),
+            NotificationKind.SUPERVISION_CHECK,
+            person,
+            opened_on,
+            {"check": flag_kind},
+            as_of=as_of,
+            links=links,
+            reference=flag_kind,
+        )
     return requests
 
 
@@ -842,6 +916,7 @@ def _to(
     *,
     as_of: date,
     links: LinkBook,
+    reference: str = "",
 ) -> list[NotificationRequest]:
     """One request per distinct, active recipient, each with its own link."""
     seen: set[int] = set()
@@ -865,6 +940,7 @@ def _to(
                     **context,
                     "url": links.link(kind, recipient=recipient.user, person=person),
                 },
+                reference=reference,
             )
         )
     return requests
@@ -874,6 +950,40 @@ def _and_list(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# --- Reminders of booked sessions -------------------------------------------------
+
+
+def send_booking_reminders(*, lo: int, hi: int, as_of: date, now: datetime) -> int:
+    """Remind both people of a session booked for tomorrow, once per booking and day
+    (a booking moved to another day is reminded again)."""
+    bookings = (
+        SessionBooking.objects.live()
+        .filter(
+            supervisee_id__gte=lo,
+            supervisee_id__lte=hi,
+            starts_at__date=as_of + timedelta(days=1),
+        )
+        .select_related("supervisor__user", "supervisee__user")
+    )
+    requests = []
+    for booking in bookings:
+        context = booking_context(booking)
+        for person, url in booking_readers(booking):
+            if not person.is_active_on(as_of) or not person.user.is_active:
+                continue
+            requests.append(
+                NotificationRequest(
+                    recipient=person.user,
+                    kind=NotificationKind.BOOKING_REMINDER,
+                    key_date=timezone.localtime(booking.starts_at).date(),
+                    subject_person=booking.supervisee,
+                    context={**context, "url": url},
+                    reference=f"booking:{booking.pk}",
+                )
+            )
+    return enqueue_many(requests=requests, now=now)
 
 
 # --- The weekly digest --------------------------------------------------------------

@@ -93,6 +93,24 @@ DECISIONS = [
     "C-{ref}: step up visits to weekly; share concerns about the address with police.",
     "C-{ref}: close to the team after the agreed review; refer to youth service.",
 ]
+# The supervisee's own reflections (their words, not the supervisor's), and how each
+# changed their practice: some are chosen for their CPD record.
+OWN_REFLECTIONS = [
+    (
+        "Saying out loud how the last visit stayed with me made it smaller. I had "
+        "been treating it as something to cope with alone.",
+        "I now note the emotional impact in my visit log the same day.",
+    ),
+    (
+        "I understand better why the lack of a disclosure is not the lack of risk, "
+        "and how to keep my curiosity when a young person defends the adult.",
+        "I plan visits around what the young person wants to talk about first.",
+    ),
+    (
+        "The session helped me separate the workload problem from the case itself.",
+        "I raise caseload pressure at supervision instead of waiting for it to build.",
+    ),
+]
 
 
 def _text(rng: random.Random, options: list[str]) -> str:
@@ -189,6 +207,8 @@ def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
                 as_of=as_of,
                 draft=True,
             )
+    if practitioner is not None:
+        _practitioners_reflections(practitioner)
     # The same service a finalised session goes through, for the aggregates.
     store_check_in_scores(session_ids=session_ids, include_closed=True)
     changed = sync_supervision_status(as_of=as_of)
@@ -196,6 +216,49 @@ def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
         f"{made} sessions added for {len(people) - len(already)} people; "
         f"{changed} status rows updated."
     )
+
+
+def _own_reflection(
+    person: StaffProfile, held_on: date, *, signed_off: bool
+) -> dict[str, object]:
+    """Half the signed-off sessions carry the supervisee's own reflection; half of
+    those are chosen for the CPD record. Seeded apart from the main generator, so
+    adding these leaves the rest of the demo as it was."""
+    pick = random.Random(f"{person.pk}:{held_on.isoformat()}")
+    if not signed_off or pick.random() < 0.5:
+        return {}
+    text, change = pick.choice(OWN_REFLECTIONS)
+    return {
+        "supervisee_reflection": text,
+        "practice_change": change,
+        "reflection_in_cpd": pick.random() < 0.5,
+        "reflection_discussed_with_peer": pick.random() < 0.3,
+    }
+
+
+def _practitioners_reflections(practitioner: StaffProfile) -> None:
+    """The demo practitioner reflected on their three latest signed-off sessions
+    and chose two of the reflections for their CPD record (one discussed with a
+    peer); the middle one they kept out."""
+    mine = SessionAttendance.objects.filter(person=practitioner)
+    mine.update(
+        supervisee_reflection="",
+        practice_change="",
+        reflection_in_cpd=False,
+        reflection_discussed_with_peer=False,
+    )
+    signed = mine.filter(
+        acknowledged_at__isnull=False,
+        session__state=SupervisionSession.State.FINALISED,
+        session__format=SupervisionSession.Format.ONE_TO_ONE,
+    ).order_by("-session__held_on")[:3]
+    for number, attendance in enumerate(signed):
+        text, change = OWN_REFLECTIONS[number]
+        attendance.supervisee_reflection = text
+        attendance.practice_change = change
+        attendance.reflection_in_cpd = number != 1
+        attendance.reflection_discussed_with_peer = number == 0
+        attendance.save()
 
 
 def _session(
@@ -264,6 +327,7 @@ def _session(
         acknowledged_at=finalised_at + timedelta(days=2)
         if acknowledged and not draft
         else None,
+        **_own_reflection(person, held_on, signed_off=acknowledged and not draft),
     )
     if open_action or rng.random() < 0.3:
         SessionAction.objects.create(

@@ -14,3 +14,8 @@ session_finalised = Signal()
 # ``sync_supervision_status`` updated those people's rows for an event (not the daily
 # sweep), still inside the caller's transaction.
 supervision_status_synced = Signal()
+
+# Sent with ``booking: SessionBooking``, ``method: str`` ("REQUEST" for a booking or
+# a change, "CANCEL" for a cancellation) and ``invitation: bytes`` (the iCalendar
+# file both people are sent), inside the transaction that changed the booking.
+booking_changed = Signal()

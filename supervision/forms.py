@@ -290,6 +290,19 @@ class ReflectionForm(ServiceForm):
         widget=forms.Textarea,
         error_messages={"required": "Write your reflection"},
     )
+    practice_change = forms.CharField(
+        label="How has it changed your practice? (optional)",
+        help_text="For your CPD record: what you now do differently.",
+        required=False,
+        max_length=PRE_SESSION_TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    include_in_cpd = forms.BooleanField(
+        label="Include this reflection in my CPD record", required=False
+    )
+    discussed_with_peer = forms.BooleanField(
+        label="I have discussed this reflection with a peer", required=False
+    )
 
 
 class DisagreementForm(ServiceForm):
@@ -329,3 +342,38 @@ class AgreementForm(ServiceForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+def cpd_years(as_of: date, count: int = 3) -> list[tuple[str, str]]:
+    """The latest ``count`` CPD years, newest first, as (start ISO date, label).
+
+    Social Work England's registration (and CPD) year runs from 1 December to
+    30 November.
+    """
+    start_year = as_of.year if as_of.month == 12 else as_of.year - 1
+    years = []
+    for year in range(start_year, start_year - count, -1):
+        start = date(year, 12, 1)
+        years.append(
+            (start.isoformat(), f"1 December {year} to 30 November {year + 1}")
+        )
+    return years
+
+
+class CPDRecordForm(ServiceForm):
+    """Which CPD year to download, and in which format."""
+
+    period = forms.ChoiceField(label="CPD year")
+    format = forms.ChoiceField(
+        label="Format",
+        choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")],
+        initial="csv",
+    )
+
+    def __init__(self, *args: object, as_of: date, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = cpd_years(as_of)
+
+    def period_dates(self) -> tuple[date, date]:
+        start = date.fromisoformat(self.cleaned_data["period"])
+        return start, date(start.year + 1, 11, 30)

@@ -20,9 +20,11 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from accounts.roles import Role, roles_of
 from supervision.fields import EncryptedIntegerField, EncryptedTextField
 from supervision.rules import (
+    DEFAULT_DEBRIEF_WORKING_DAYS,
     AgreementState,
     Status,
     agreement_state,
+    check_in_prompts,
     counted_formats,
     session_counts,
 )
@@ -95,6 +97,14 @@ class SupervisionPolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="The longest interval during the consolidation period (at least "
         "monthly: LGA standard 5, 2020).",
+    )
+    debrief_within_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_DEBRIEF_WORKING_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Working days after a critical incident by which a debrief is "
+        "due (2: the platform's default in the supervision design notes, following "
+        "children's services supervision standards). A debrief comes on top of "
+        "scheduled supervision and never resets the clock.",
     )
     due_soon_days = models.PositiveSmallIntegerField(
         default=7,
@@ -476,6 +486,62 @@ class SupportOffered(models.TextChoices):
     COUNSELLING = "counselling", "Counselling or clinical consultation"
 
 
+def support_labels(codes: str) -> list[str]:
+    """Return the labels of comma-separated ``SupportOffered`` codes (known ones)."""
+    return [
+        SupportOffered(code).label
+        for code in codes.split(",")
+        if code and code in SupportOffered
+    ]
+
+
+class CheckInScores(models.Model):
+    """The four-question check-in's answers: a conversation aid, not a clinical
+    measure. Shared by the supervisor's record at a session and the supervisee's
+    own check-in before one; each is encrypted."""
+
+    impact_score = EncryptedIntegerField()
+    switching_off_score = EncryptedIntegerField()
+    support_score = EncryptedIntegerField()
+    workload_score = EncryptedIntegerField()
+    # Whether the answers crossed a threshold (``rules.check_in_prompts``): shown to
+    # the supervisor and, for their own check-in, its author.
+    support_prompt = models.BooleanField(default=False)
+
+    SCORE_CONTENT_FIELDS = (
+        "impact_score",
+        "switching_off_score",
+        "support_score",
+        "workload_score",
+    )
+
+    class Meta:
+        abstract = True
+
+    def set_scores(
+        self,
+        *,
+        impact: int | None,
+        switching_off: int | None,
+        support: int | None,
+        workload: int | None,
+    ) -> None:
+        """Set the four answers (0-10 or None) and whether they prompt support."""
+        scores = (impact, switching_off, support, workload)
+        if any(score is not None and not 0 <= score <= 10 for score in scores):
+            raise ValueError("Each check-in answer must be between 0 and 10.")
+        self.impact_score = impact
+        self.switching_off_score = switching_off
+        self.support_score = support
+        self.workload_score = workload
+        self.support_prompt = check_in_prompts(
+            impact=impact,
+            switching_off=switching_off,
+            support=support,
+            workload=workload,
+        )
+
+
 class SessionAttendanceQuerySet(models.QuerySet["SessionAttendance"]):
     def content_for_user(self, user: User | AnonymousUser) -> SessionAttendanceQuerySet:
         """Keep the attendances whose check-in, wellbeing notes and sign-off this
@@ -490,7 +556,7 @@ class SessionAttendanceQuerySet(models.QuerySet["SessionAttendance"]):
         return self.filter(Q(person=profile) | Q(session__supervisor=profile))
 
 
-class SessionAttendance(models.Model):
+class SessionAttendance(CheckInScores):
     """A supervisee at a session: their check-in, wellbeing notes, caseload and
     sign-off, read by them and the session's supervisor only."""
 
@@ -503,20 +569,18 @@ class SessionAttendance(models.Model):
     caseload = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(500)]
     )
-    # The four-question check-in: a conversation aid, not a clinical measure.
-    impact_score = EncryptedIntegerField()
-    switching_off_score = EncryptedIntegerField()
-    support_score = EncryptedIntegerField()
-    workload_score = EncryptedIntegerField()
     support_offered = EncryptedTextField()  # comma-separated SupportOffered codes
     # What is staying with this person and what support they need: theirs alone.
     wellbeing_notes = EncryptedTextField()
-    # Whether the check-in crossed a threshold: shown only to the supervisor.
-    support_prompt = models.BooleanField(default=False)
 
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     disagreed_at = models.DateTimeField(null=True, blank=True)
     supervisee_reflection = EncryptedTextField()
+    # The supervisee's own choices for their CPD record (Social Work England asks
+    # what was learned and how it changed practice, and whether it was discussed).
+    reflection_in_cpd = models.BooleanField(default=False)
+    reflection_discussed_with_peer = models.BooleanField(default=False)
+    practice_change = EncryptedTextField()
     disagreement = EncryptedTextField()
 
     objects = SessionAttendanceQuerySet.as_manager()
@@ -533,20 +597,17 @@ class SessionAttendance(models.Model):
         return f"Attendance {self.pk}"
 
     CONTENT_FIELDS = (
-        "impact_score",
-        "switching_off_score",
-        "support_score",
-        "workload_score",
+        *CheckInScores.SCORE_CONTENT_FIELDS,
         "support_offered",
         "wellbeing_notes",
         "supervisee_reflection",
+        "practice_change",
         "disagreement",
     )
 
     @property
     def support_offered_labels(self) -> list[str]:
-        codes = [code for code in self.support_offered.split(",") if code]
-        return [SupportOffered(code).label for code in codes if code in SupportOffered]
+        return support_labels(self.support_offered)
 
 
 # The most a supervisee may write about what would help, before a session.
@@ -571,7 +632,7 @@ class PreSessionCheckInQuerySet(models.QuerySet["PreSessionCheckIn"]):
         return self.filter(session__isnull=True)
 
 
-class PreSessionCheckIn(models.Model):
+class PreSessionCheckIn(CheckInScores):
     """The supervisee's own check-in, written before a session.
 
     Private to its author until their supervisor records the session it is for;
@@ -583,15 +644,8 @@ class PreSessionCheckIn(models.Model):
         StaffProfile, on_delete=models.CASCADE, related_name="pre_session_check_ins"
     )
     written_on = models.DateField()
-    impact_score = EncryptedIntegerField()
-    switching_off_score = EncryptedIntegerField()
-    support_score = EncryptedIntegerField()
-    workload_score = EncryptedIntegerField()
     what_would_help = EncryptedTextField()
     support_wanted = EncryptedTextField()  # comma-separated SupportOffered codes
-    # Whether the answers crossed a threshold: shown to the author and, once shared,
-    # the supervisor.
-    support_prompt = models.BooleanField(default=False)
     session = models.ForeignKey(
         SupervisionSession,
         on_delete=models.SET_NULL,
@@ -606,10 +660,7 @@ class PreSessionCheckIn(models.Model):
     objects = PreSessionCheckInQuerySet.as_manager()
 
     CONTENT_FIELDS = (
-        "impact_score",
-        "switching_off_score",
-        "support_score",
-        "workload_score",
+        *CheckInScores.SCORE_CONTENT_FIELDS,
         "what_would_help",
         "support_wanted",
     )
@@ -638,8 +689,7 @@ class PreSessionCheckIn(models.Model):
 
     @property
     def support_wanted_labels(self) -> list[str]:
-        codes = [code for code in self.support_wanted.split(",") if code]
-        return [SupportOffered(code).label for code in codes if code in SupportOffered]
+        return support_labels(self.support_wanted)
 
 
 SCORE_FIELDS = ("impact", "switching_off", "support", "workload")
@@ -881,3 +931,116 @@ class SupervisionAgreement(models.Model):
             ),
             as_of=as_of,
         )
+
+
+class CriticalIncident(models.Model):
+    """A critical incident in a worker's practice, and the debrief it calls for.
+
+    Recorded by the worker's supervisor or a manager, by case reference only (never
+    a child's name). A debrief (a finalised session in the debrief format that the
+    worker attended, held on or after the incident) is due by ``debrief_due_on``;
+    it comes on top of scheduled supervision and never resets the clock.
+    """
+
+    class Kind(models.TextChoices):
+        DISCLOSURE = "disclosure", "A disclosure of abuse"
+        MISSING = "missing", "A young person missing"
+        ASSAULT = "assault", "An assault or threat to the worker"
+        SERIOUS_HARM = "serious_harm", "Serious harm to a young person"
+        COURT = "court", "Giving evidence in court"
+        OTHER = "other", "Another distressing event"
+
+    person = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="critical_incidents"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    case_reference = models.CharField(max_length=20)
+    occurred_on = models.DateField()
+    debrief_due_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(debrief_due_on__gt=F("occurred_on")),
+                name="supervision_incident_debrief_after_incident",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "occurred_on"])]
+
+    def __str__(self) -> str:
+        return f"Critical incident {self.pk}"
+
+
+class SessionBookingQuerySet(models.QuerySet["SessionBooking"]):
+    def live(self) -> SessionBookingQuerySet:
+        """Keep bookings not cancelled."""
+        return self.filter(cancelled_at__isnull=True)
+
+    def from_day(self, day: date) -> SessionBookingQuerySet:
+        """Keep bookings starting on ``day`` or later (in the site's time zone)."""
+        return self.filter(starts_at__date__gte=day)
+
+
+class SessionBooking(models.Model):
+    """The next session booked between a supervisor and a supervisee.
+
+    ``uid`` is the calendar invitation's UID and never changes; each change sent
+    raises ``sequence``, so calendars replace the old invitation.
+    """
+
+    supervisor = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="bookings_as_supervisor"
+    )
+    supervisee = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="supervision_bookings"
+    )
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(480)]
+    )
+    place = models.CharField(max_length=200, blank=True)
+    online_link = models.URLField(max_length=500, blank=True)
+    uid = models.CharField(max_length=100, unique=True)
+    sequence = models.PositiveIntegerField(default=0)
+    booked_from = models.ForeignKey(
+        SupervisionSession,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="next_bookings",
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionBookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1) & Q(duration_minutes__lte=480),
+                name="supervision_booking_duration_1_to_480",
+            ),
+            models.CheckConstraint(
+                condition=~Q(place="") | ~Q(online_link=""),
+                name="supervision_booking_has_place_or_link",
+            ),
+            models.CheckConstraint(
+                condition=~Q(supervisor=F("supervisee")),
+                name="supervision_booking_not_with_oneself",
+            ),
+        ]
+        indexes = [models.Index(fields=["supervisee", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"Booking {self.pk}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None

@@ -314,3 +314,100 @@ def escalation_recipient(
     if line_manager_id is not None and line_manager_id != supervisor_id:
         return line_manager_id
     return None
+
+
+# --- Controls beside the ladder: what the daily sweep flags -------------------------
+# Each rule returns the day its flag opens (the flag's deadline), or None: the flag
+# is open on that day and after, never before. ``supervision.controls`` holds their
+# SQL twins, which the sweep reads; the two must agree.
+
+# A draft not finalised this many days after the session is flagged to its
+# supervisor (10 working days: the platform's default in the supervision notes).
+DRAFT_FINALISE_DAYS = 14
+# A supervisee with no agreement is flagged this many days after starting in role:
+# the first supervision, within the first month, is where it is made.
+AGREEMENT_GRACE_DAYS = 28
+# A registration is taken as current for this long after the register was checked:
+# Social Work England and Social Care Wales renew registration every year.
+REGISTRATION_CHECK_MONTHS = 12
+# Debrief within 2 working days of a critical incident (the platform's default in
+# the supervision notes, following children's services supervision standards).
+DEFAULT_DEBRIEF_WORKING_DAYS = 2
+
+
+def add_working_days(start: date, days: int) -> date:
+    """Return the date ``days`` working days (Monday to Friday) after ``start``."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def booking_missing_from(
+    *, due_soon_from: date | None, due_on: date | None, next_booked_on: date | None
+) -> date | None:
+    """The day "no next session booked" opens: when the person becomes due soon
+    with nothing booked on or before their due date. A booking after the due date
+    does not help: the session would be late. ``next_booked_on`` is the person's
+    earliest live booking from the day asked about. The flag stays open until the
+    due date at the latest: after it, the overdue flag carries on."""
+    if due_soon_from is None or due_on is None:
+        return None
+    if next_booked_on is not None and next_booked_on <= due_on:
+        return None
+    return due_soon_from
+
+
+def draft_unfinalised_from(held_on: date) -> date:
+    """The day a draft held on ``held_on`` is flagged if it is still a draft."""
+    return held_on + timedelta(days=DRAFT_FINALISE_DAYS)
+
+
+def agreement_missing_from(
+    *, state: AgreementState, started_in_role: date, review_due_on: date | None
+) -> date | None:
+    """The day a missing or stale agreement is flagged; None while it holds.
+
+    Missing (or made with a former supervisor): ``AGREEMENT_GRACE_DAYS`` after the
+    start in role. Due for review: the review date. Awaiting the supervisee's
+    acknowledgement is not flagged: the supervisor has done their part.
+    """
+    if state in (AgreementState.MISSING, AgreementState.WITH_FORMER_SUPERVISOR):
+        return started_in_role + timedelta(days=AGREEMENT_GRACE_DAYS)
+    if state is AgreementState.REVIEW_DUE and review_due_on is not None:
+        return review_due_on
+    return None
+
+
+def registration_lapses_on(checked_on: date | None, number: str) -> date | None:
+    """The day a registration stops being taken as current (None: none held)."""
+    if not number or checked_on is None:
+        return None
+    return add_months(checked_on, REGISTRATION_CHECK_MONTHS)
+
+
+def supervisor_unregistered_from(
+    *,
+    social_work_role: bool,
+    has_supervisor: bool,
+    supervisor_registration_lapses_on: date | None,
+    started_in_role: date,
+) -> date | None:
+    """The day a social worker's supervisor is flagged as not registered: from the
+    start in role if the supervisor holds no registration, else the day its check
+    lapses. Other roles, and people with no supervisor, are never flagged."""
+    if not social_work_role or not has_supervisor:
+        return None
+    if supervisor_registration_lapses_on is None:
+        return started_in_role
+    return supervisor_registration_lapses_on
+
+
+def debrief_overdue_from(*, due_on: date, debrief_held_on: date | None) -> date | None:
+    """The day an incident's debrief is flagged: the day after it was due, unless a
+    debrief has been held since the incident."""
+    if debrief_held_on is not None:
+        return None
+    return due_on + timedelta(days=1)

@@ -747,15 +747,32 @@ def acknowledge_session(*, session_id: int, by: User) -> SessionAttendance:
 
 @transaction.atomic
 def add_supervisee_reflection(
-    *, session_id: int, text: str, by: User
+    *,
+    session_id: int,
+    text: str,
+    by: User,
+    practice_change: str = "",
+    include_in_cpd: bool = False,
+    discussed_with_peer: bool = False,
 ) -> SessionAttendance:
-    """Save the supervisee's own reflection on the session."""
+    """Save the supervisee's own reflection on the session, and whether it goes in
+    their CPD record."""
     text = text.strip()
     if not text:
         raise SupervisionError("Write your reflection before saving it.")
     attendance = _own_attendance(session_id, by)
     attendance.supervisee_reflection = text
-    attendance.save(update_fields=["supervisee_reflection"])
+    attendance.practice_change = practice_change.strip()
+    attendance.reflection_in_cpd = include_in_cpd
+    attendance.reflection_discussed_with_peer = discussed_with_peer
+    attendance.save(
+        update_fields=[
+            "supervisee_reflection",
+            "practice_change",
+            "reflection_in_cpd",
+            "reflection_discussed_with_peer",
+        ]
+    )
     return attendance
 
 

@@ -6,6 +6,7 @@ app_name = "supervision"
 urlpatterns = [
     path("", views.my_supervision, name="my_supervision"),
     path("check-ins/", views.my_check_ins, name="my_check_ins"),
+    path("cpd/", views.my_cpd_record, name="my_cpd_record"),
     path(
         "before-your-session/",
         views.pre_session_check_in,

@@ -23,13 +23,17 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, has_role
+from config import exports
+from config.exports import download_stem
 from home import listing
 from supervision import agreements, services
+from supervision.cpd import cpd_sheet
 from supervision.forms import (
     ActionForm,
     AgreementForm,
     CancelForm,
     CheckInForm,
+    CPDRecordForm,
     DisagreementForm,
     PreSessionCheckInForm,
     ReflectionForm,
@@ -148,6 +152,26 @@ def my_supervision(request: HttpRequest) -> HttpResponse:
             "status": status_row.status_on(as_of) if status_row else None,
             "access_log": access_log,
         },
+    )
+
+
+@never_cache
+@login_required
+def my_cpd_record(request: HttpRequest) -> HttpResponse:
+    """The practitioner's own CPD record for a CPD year, as CSV or XLSX."""
+    profile = _profile_or_404(request)
+    as_of = today()
+    form = CPDRecordForm(request.GET or None, as_of=as_of)
+    if request.GET and form.is_valid():
+        start, end = form.period_dates()
+        sheet = cpd_sheet(profile, start=start, end=end)
+        stem = download_stem(profile.full_name, "cpd", start, end)
+        return exports.response([sheet], form.cleaned_data["format"], filename=stem)
+    return render(
+        request,
+        "supervision/my_cpd_record.html",
+        {"form": form},
+        status=400 if request.GET else 200,
     )
 
 
@@ -326,7 +350,14 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if is_supervisor
             else [],
             "reflection_form": ReflectionForm(
-                initial={"text": mine.supervisee_reflection} if mine else None
+                initial={
+                    "text": mine.supervisee_reflection,
+                    "practice_change": mine.practice_change,
+                    "include_in_cpd": mine.reflection_in_cpd,
+                    "discussed_with_peer": mine.reflection_discussed_with_peer,
+                }
+                if mine
+                else None
             ),
             "disagreement_form": DisagreementForm(),
         },
@@ -638,14 +669,22 @@ def sign_off(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         elif kind in forms:
             form = forms[kind](request.POST)
             if not form.is_valid():
-                messages.error(request, form.errors["text"][0])
+                messages.error(request, next(iter(form.errors.values()))[0])
                 return redirect("supervision:session_detail", pk=session.pk)
-            call = (
-                services.add_supervisee_reflection
-                if kind == "reflection"
-                else services.record_disagreement
-            )
-            call(session_id=session.pk, text=form.cleaned_data["text"], by=request.user)
+            text = form.cleaned_data["text"]
+            if kind == "reflection":
+                services.add_supervisee_reflection(
+                    session_id=session.pk,
+                    text=text,
+                    by=request.user,
+                    practice_change=form.cleaned_data["practice_change"],
+                    include_in_cpd=form.cleaned_data["include_in_cpd"],
+                    discussed_with_peer=form.cleaned_data["discussed_with_peer"],
+                )
+            else:
+                services.record_disagreement(
+                    session_id=session.pk, text=text, by=request.user
+                )
             messages.success(request, "Saved. Your supervisor can read it.")
         else:
             raise Http404

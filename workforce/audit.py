@@ -65,6 +65,16 @@ ACTIONS = (
         "Choose how to be emailed about others",
         "Email frequency chosen",
     ),
+    (
+        "sustain.registration.record",
+        "Record a professional registration",
+        "Registration recorded",
+    ),
+    (
+        "sustain.incident.record",
+        "Record a critical incident",
+        "Critical incident recorded",
+    ),
 )
 ACTION_NAMES = frozenset(name for name, _, _ in ACTIONS)
 

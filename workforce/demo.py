@@ -46,6 +46,9 @@ JOB_ROLES = [
     ("Platform administrator", "platform-administrator", False, False),
 ]
 
+# Roles whose supervisor must be a registered social worker.
+SOCIAL_WORK_ROLES = frozenset({"social-worker", "nqsw", "supervising-social-worker"})
+
 
 @dataclass(frozen=True)
 class ProviderPlan:
@@ -268,7 +271,12 @@ def seed_workforce(*, as_of: date) -> SeededWorkforce:
     roles = {
         slug: JobRole.objects.update_or_create(
             slug=slug,
-            defaults={"name": name, "is_frontline": frontline, "is_manager": manager},
+            defaults={
+                "name": name,
+                "is_frontline": frontline,
+                "is_manager": manager,
+                "is_social_work": slug in SOCIAL_WORK_ROLES,
+            },
         )[0]
         for name, slug, frontline, manager in JOB_ROLES
     }

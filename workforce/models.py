@@ -179,12 +179,23 @@ class JobRole(models.Model):
     is_manager = models.BooleanField(
         default=False, help_text="Manages staff (counted in worker:manager ratios)."
     )
+    is_social_work = models.BooleanField(
+        default=False,
+        help_text="A social work role: the person's supervisor must be a registered "
+        "social worker, or the manager is told (LGA, Standards for employers of "
+        "social workers in England, standard 5, 2020).",
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class RegistrationBody(models.TextChoices):
+    SOCIAL_WORK_ENGLAND = "swe", "Social Work England"
+    SOCIAL_CARE_WALES = "scw", "Social Care Wales"
 
 
 class StaffProfileQuerySet(models.QuerySet["StaffProfile"]):
@@ -256,6 +267,18 @@ class StaffProfile(models.Model):
         help_text="Last supervised before Sustain's own records (from the roster): "
         "counts like a session until a later one is recorded.",
     )
+    registration_body = models.CharField(
+        max_length=4,
+        choices=RegistrationBody.choices,
+        blank=True,
+        help_text="The regulator the person is registered with as a social worker.",
+    )
+    registration_number = models.CharField(max_length=20, blank=True)
+    registration_checked_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the register was last checked for this number.",
+    )
     long_term_absence_from = models.DateField(
         null=True,
         blank=True,
@@ -272,6 +295,20 @@ class StaffProfile(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(supervisor=F("pk")), name="staff_not_own_supervisor"
+            ),
+            # A registration is a body, a number and the day it was checked, or none.
+            models.CheckConstraint(
+                condition=Q(
+                    registration_body="",
+                    registration_number="",
+                    registration_checked_on__isnull=True,
+                )
+                | (
+                    ~Q(registration_body="")
+                    & ~Q(registration_number="")
+                    & Q(registration_checked_on__isnull=False)
+                ),
+                name="staff_registration_complete_or_blank",
             ),
         ]
         indexes = [models.Index(fields=["organisation", "team"])]

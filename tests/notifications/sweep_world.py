@@ -19,11 +19,12 @@ from django.db import connection, transaction
 from accounts.roles import Role
 from learning.models import Requirement, TrainingStatus
 from notifications.models import Flag, FlagKind, Notification
-from supervision.models import SupervisionStatus
+from supervision.models import SupervisionAgreement, SupervisionStatus
 from tests.factories import JobRoleFactory, OrganisationFactory, UserFactory
 from tests.factories.learning import RequirementFactory
 from tests.factories.supervision import PolicyStageFactory, SupervisionPolicyFactory
 from tests.factories.workforce import StaffProfileFactory
+from workforce.dates import add_months
 from workforce.models import JobRole, Organisation, StaffProfile
 
 INTERVAL_DAYS = 28
@@ -40,21 +41,35 @@ class World:
     requirement: Requirement
 
     def staff(self, role: JobRole, started: date, **fields: object) -> StaffProfile:
-        return StaffProfileFactory(
+        """Someone in ``role`` from ``started``, with a supervision agreement made
+        that day if they have a supervisor (so no agreement flag distracts)."""
+        person = StaffProfileFactory(
             user=UserFactory(roles=[Role.PRACTITIONER]),
             organisation=self.organisation,
             job_role=role,
             started_in_role=started,
-            supervisor=self.supervisor,
-            **fields,
+            **{"supervisor": self.supervisor, **fields},
         )
+        if person.supervisor is not None:
+            SupervisionAgreement.objects.create(
+                supervisee=person,
+                supervisor=person.supervisor,
+                frequency="Every four weeks",
+                place="Office",
+                confidentiality="Between us, within safeguarding limits.",
+                missed_sessions="Rebooked within five working days.",
+                agreed_on=started,
+                review_due_on=add_months(started, 12),
+            )
+        return person
 
     def trainee(self, *, deadline: date, **fields: object) -> StaffProfile:
         """Someone whose one training requirement is first due on ``deadline``."""
         return self.staff(self.training_role, deadline, **fields)
 
     def supervisee(self, *, due_on: date, **fields: object) -> StaffProfile:
-        """Someone with no sessions yet whose first supervision is due on ``due_on``."""
+        """Someone with no sessions yet whose first supervision is due on ``due_on``
+        (with nothing booked, the booking control flags them while due soon)."""
         return self.staff(
             self.supervision_role, due_on - timedelta(days=INTERVAL_DAYS), **fields
         )
@@ -75,7 +90,8 @@ def build_world() -> World:
     provider_manager = manager(Role.PROVIDER_MANAGER)
     line_manager = manager(Role.SUPERVISOR)
     supervisor = manager(Role.SUPERVISOR, line_manager=line_manager)
-    training_role = JobRoleFactory()
+    # Not frontline, so the default supervision policy leaves trainees alone.
+    training_role = JobRoleFactory(is_frontline=False)
     supervision_role = JobRoleFactory()
     requirement = RequirementFactory(
         job_roles=[training_role], initial_due_days=0, renewal_months=12

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.invitations import invite
 from config.links import absolute
@@ -24,6 +25,7 @@ from learning.services import submit_knowledge_check
 from notifications.links import LinkBook
 from notifications.models import Notification, NotificationKind
 from notifications.sweep import run_daily_sweep
+from supervision.bookings import book_session, cancel_booking
 from supervision.services import SessionDetails, create_session, finalise_session
 from tests.factories import UserFactory
 from tests.factories.learning import (
@@ -64,6 +66,18 @@ def every_kind(settings):
         "escalated": world.supervisee(due_on=monday - timedelta(days=20)),
         "escalated_twice": world.supervisee(due_on=monday - timedelta(days=70)),
     }
+    # A booking for tomorrow (reminded by the sweep), and one cancelled.
+    booked_at = timezone.make_aware(datetime.combine(monday, time(6)))
+    for days in (1, 2):
+        booking = book_session(
+            by=world.supervisor.user,
+            supervisee_id=people["overdue"].pk,
+            starts_at=booked_at + timedelta(days=days, hours=4),
+            duration_minutes=60,
+            place="Room 2",
+            now=booked_at,
+        )
+    cancel_booking(by=world.supervisor.user, booking_id=booking.pk, now=booked_at)
     run_daily_sweep(as_of=monday)
 
     learner = people["reminder_30"]

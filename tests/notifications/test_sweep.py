@@ -151,10 +151,13 @@ class TestSupervisionBoundaries:
 
         run_daily_sweep(as_of=AS_OF)
 
-        assert not Flag.objects.exists()
+        # No supervision flag; with nothing booked, only the booking control's.
+        assert set(Flag.objects.values_list("kind", flat=True)) == {FlagKind.NO_BOOKING}
         assert sent(person) == {
             (person.user.username, NotificationKind.SUPERVISION_DUE_SOON),
             (world.supervisor.user.username, NotificationKind.SUPERVISION_DUE_SOON),
+            (person.user.username, NotificationKind.SUPERVISION_CHECK),
+            (world.supervisor.user.username, NotificationKind.SUPERVISION_CHECK),
         }
 
     def test_due_in_8_days_sends_nothing(self, world):
@@ -398,9 +401,13 @@ class TestTwoBeatsOverThreeDays:
             ).values_list("kind", "key_date")
         ) == sorted(
             [
-                # day 1: supervision due today; training due tomorrow
+                # day 1: supervision due today with nothing booked (the booking
+                # control opened when due soon, 7 days before); training due
+                # tomorrow
                 (NotificationKind.SUPERVISION_DUE_SOON, AS_OF),
                 (NotificationKind.SUPERVISION_DUE_SOON, AS_OF),
+                (NotificationKind.SUPERVISION_CHECK, AS_OF - timedelta(7)),
+                (NotificationKind.SUPERVISION_CHECK, AS_OF - timedelta(7)),
                 (NotificationKind.TRAINING_REMINDER_7, AS_OF + timedelta(1)),
                 # day 2: both late
                 (NotificationKind.SUPERVISION_OVERDUE, AS_OF),
@@ -436,9 +443,11 @@ class TestTwoBeatsOverThreeDays:
         assert second.body.count(f"{trainee.full_name}'s training") == 1
         digests = Notification.objects.filter(kind=NotificationKind.DAILY_DIGEST)
         assert sorted(digests.values_list("key_date", flat=True)) == days[:2]
-        assert [d.digested.count() for d in digests.order_by("key_date")] == [1, 2]
+        # Day 1: due soon, and nothing booked; day 2: overdue, and the training.
+        assert [d.digested.count() for d in digests.order_by("key_date")] == [2, 2]
         assert not Notification.objects.filter(status="held").exists()
-        assert Flag.objects.filter(person=person).count() == 1
+        # The booking flag closed once the overdue flag took over on day 2.
+        assert Flag.objects.open().get(person=person).kind == FlagKind.SUPERVISION
         assert Flag.objects.filter(person=trainee).count() == 1
         assert SweepChunk.objects.filter(done_at__isnull=True).count() == 0
 
