@@ -22,6 +22,7 @@ from workforce.models import (
     CommissioningContract,
     JobRole,
     Organisation,
+    RegistrationBody,
     StaffProfile,
     Team,
 )
@@ -401,7 +402,31 @@ def seed_workforce(*, as_of: date) -> SeededWorkforce:
     _link(practitioner, supervisor=supervisor, line_manager=supervisor)
     _link(supervisor, supervisor=logins["manager"], line_manager=logins["manager"])
     _seed_caseloads(rng, people, as_of=as_of)
+    _register_supervisors_of_social_workers(as_of=as_of)
     return SeededWorkforce(organisations=list(organisations.values()), people=people)
+
+
+def _register_supervisors_of_social_workers(*, as_of: date) -> None:
+    """Give everyone who supervises a social worker a current Social Work England
+    registration, checked within the last year, so the demo shows the unregistered-
+    supervisor flag only where a registration really lapses. A registration already
+    recorded is left as it is (the seed is repeatable)."""
+    supervisors = StaffProfile.objects.filter(
+        supervisees__job_role__is_social_work=True, registration_number=""
+    ).distinct()
+    for supervisor in supervisors:
+        supervisor.registration_body = RegistrationBody.SOCIAL_WORK_ENGLAND
+        supervisor.registration_number = f"SW{100000 + supervisor.pk}"
+        supervisor.registration_checked_on = as_of - timedelta(
+            days=30 + supervisor.pk % 200
+        )
+        supervisor.save(
+            update_fields=[
+                "registration_body",
+                "registration_number",
+                "registration_checked_on",
+            ]
+        )
 
 
 def _contract(

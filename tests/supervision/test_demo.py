@@ -1,8 +1,12 @@
 """The demo: every state for the supervisor, and the browser flow end to end."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
+from notifications.models import Flag, FlagKind
+from notifications.sweep import run_daily_sweep
 from supervision import demo
 from supervision.models import (
     CheckInScoreRecord,
@@ -11,6 +15,7 @@ from supervision.models import (
     SupervisionStatus,
 )
 from workforce.demo import seed_workforce
+from workforce.models import StaffProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +119,28 @@ class TestDemo:
             SupervisionStatus.objects.get(person=practitioner).status_on(as_of).value
             == "in_date"
         )
+
+
+class TestDemoRegistrations:
+    def test_the_demo_sweep_flags_no_social_worker_for_an_unregistered_supervisor(
+        self, seeded, as_of
+    ):
+        run_daily_sweep(as_of=as_of)
+
+        assert (
+            StaffProfile.objects.filter(
+                supervisees__job_role__is_social_work=True, registration_number=""
+            ).count()
+            == 0
+        )
+        assert not Flag.objects.filter(kind=FlagKind.REGISTRATION).exists()
+        # ...while a lapsed check is still flagged on the day after it lapses.
+        supervisor = StaffProfile.objects.filter(
+            supervisees__job_role__is_social_work=True
+        ).first()
+        supervisor.registration_checked_on = as_of - timedelta(days=400)
+        supervisor.save(update_fields=["registration_checked_on"])
+        run_daily_sweep(as_of=as_of + timedelta(days=1))
+        assert Flag.objects.filter(
+            kind=FlagKind.REGISTRATION, person__supervisor=supervisor
+        ).exists()
