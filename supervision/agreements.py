@@ -17,6 +17,7 @@ from accounts.models import User
 from supervision.models import SupervisionAgreement
 from supervision.rules import AgreementState, agreement_review_due
 from supervision.services import NotAllowed, SupervisionError
+from workforce.audit import record_audit
 from workforce.models import StaffProfile
 
 TEXT_LIMIT = 2000
@@ -64,16 +65,24 @@ def make_agreement(
     if supervisor is None or supervisor.user_id != by.pk:
         raise NotAllowed("Only the person's supervisor can write their agreement.")
     terms = terms.cleaned()
-    SupervisionAgreement.objects.filter(
+    replaced = SupervisionAgreement.objects.filter(
         supervisee=supervisee, replaced_on__isnull=True
     ).update(replaced_on=as_of)
-    return SupervisionAgreement.objects.create(
+    agreement = SupervisionAgreement.objects.create(
         supervisee=supervisee,
         supervisor=supervisor,
         agreed_on=as_of,
         review_due_on=agreement_review_due(as_of),
         **terms.__dict__,
     )
+    # Who agreed and when, not what: the terms stay on the agreement itself.
+    record_audit(
+        actor=by,
+        action="sustain.agreement.make",
+        instance=agreement,
+        data={"supervisee": supervisee.pk, "replaced": replaced},
+    )
+    return agreement
 
 
 @transaction.atomic
@@ -93,6 +102,9 @@ def acknowledge_agreement(
     if agreement.supervisee_acknowledged_at is None:
         agreement.supervisee_acknowledged_at = now
         agreement.save(update_fields=["supervisee_acknowledged_at"])
+        record_audit(
+            actor=by, action="sustain.agreement.acknowledge", instance=agreement
+        )
     return agreement
 
 

@@ -41,6 +41,16 @@ ACTIONS = (
         "Disagreement recorded",
     ),
     ("sustain.session.cancel", "Cancel a supervision session", "Cancelled"),
+    (
+        "sustain.agreement.make",
+        "Write a supervision agreement",
+        "Supervision agreement written",
+    ),
+    (
+        "sustain.agreement.acknowledge",
+        "Acknowledge a supervision agreement",
+        "Supervision agreement acknowledged",
+    ),
     ("sustain.staff.supervisor", "Change a supervisor", "Supervisor changed"),
     ("sustain.staff.line_manager", "Change a line manager", "Line manager changed"),
     ("sustain.user.roles", "Change a person's roles", "Roles changed"),

@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import ModelLogEntry
 
 from accounts.roles import Role
 from supervision import agreements
@@ -135,6 +136,26 @@ class TestTheServices:
             agreements.acknowledge_agreement(
                 by=supervisor.user, agreement_id=agreement.pk, now=timezone.now()
             )
+
+    def test_writing_and_acknowledging_are_audited_without_the_terms(self, pair):
+        supervisor, supervisee = pair
+        agreement = agreements.make_agreement(
+            by=supervisor.user, supervisee_id=supervisee.pk, terms=TERMS, as_of=MADE
+        )
+        for _ in range(2):  # acknowledging again changes nothing and logs nothing
+            agreements.acknowledge_agreement(
+                by=supervisee.user, agreement_id=agreement.pk, now=timezone.now()
+            )
+
+        entries = ModelLogEntry.objects.filter(
+            object_id=str(agreement.pk), action__startswith="sustain.agreement."
+        ).order_by("pk")
+        assert [(e.action, e.user_id) for e in entries] == [
+            ("sustain.agreement.make", supervisor.user.pk),
+            ("sustain.agreement.acknowledge", supervisee.user.pk),
+        ]
+        logged = " ".join(str(e.data) for e in entries)
+        assert TERMS.place not in logged and TERMS.confidentiality not in logged
 
     def test_every_part_is_needed(self, pair):
         supervisor, supervisee = pair
