@@ -84,8 +84,15 @@ EXPORTED: dict[str, Exported] = {
     "supervision.PreSessionCheckIn": Exported(_person),
     "supervision.SupervisionAgreement": Exported(lambda p: Q(supervisee=p)),
     "supervision.AccessEvent": Exported(_person),
+    "supervision.SessionBooking": Exported(lambda p: Q(supervisee=p) | Q(supervisor=p)),
+    "supervision.CriticalIncident": Exported(
+        _person,
+        leave_out=("case_reference",),
+        why_left_out="the reference of a child's case: about someone else",
+    ),
     "notifications.Notification": Exported(lambda p: Q(recipient_id=p.user_id)),
     "notifications.Flag": Exported(_person),
+    "notifications.NotificationPreference": Exported(_user),
     "wagtailusers.UserProfile": Exported(_user),
 }
 

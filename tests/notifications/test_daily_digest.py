@@ -16,6 +16,7 @@ from wagtail.models import ModelLogEntry
 from notifications.digest import send_daily_digests
 from notifications.models import (
     EmailFrequency,
+    FlagKind,
     Notification,
     NotificationKind,
     NotificationStatus,
@@ -35,8 +36,13 @@ def world():
     return build_world()
 
 
+# Five deadlines, and the person due in three days has no session booked: six
+# messages about one supervisor's people on one day, escalations included.
+MESSAGES = 6
+
+
 def a_bad_day(world):
-    """Five things about one supervisor's people on one day, escalations included."""
+    """Six things about one supervisor's people on one day (see MESSAGES)."""
     return [
         world.trainee(deadline=AS_OF - timedelta(2)),
         world.trainee(deadline=AS_OF),
@@ -58,9 +64,15 @@ def test_every_in_app_notification_has_a_working_link_and_can_be_marked_read_and
     deliver_pending(now=timezone.now())
     supervisor = world.supervisor.user
     about_them = Notification.objects.for_recipient(supervisor).in_inbox()
-    assert about_them.count() == 5
+    assert about_them.count() == MESSAGES
+    assert (
+        about_them.filter(
+            kind=NotificationKind.SUPERVISION_CHECK, reference=FlagKind.NO_BOOKING
+        ).count()
+        == 1
+    )
 
-    # The page: five short messages, each with a link that opens, each markable.
+    # The page: six short messages, each with a link that opens, each markable.
     client.force_login(supervisor)
     page = client.get(reverse("notifications:list")).content.decode()
     for row in about_them:
@@ -70,18 +82,19 @@ def test_every_in_app_notification_has_a_working_link_and_can_be_marked_read_and
         assert client.get(link).status_code == 200, (row.kind, link)
     one = about_them.first()
     client.post(reverse("notifications:read"), {"id": one.pk})
-    assert about_them.unread().count() == 4
+    assert about_them.unread().count() == MESSAGES - 1
     client.post(reverse("notifications:read"), {"all": "1"})
     assert about_them.unread().count() == 0
 
-    # The email: one summary, naming each of the five once, with their links.
+    # The email: one summary, naming each message's person once per message.
     [summary] = emails_to(supervisor)
     assert summary.subject.startswith("Your Sustain summary for 18 March 2026")
     for person in people:
-        assert summary.body.count(person.full_name) == 1, person.full_name
+        messages = about_them.filter(subject_person=person).count()
+        assert summary.body.count(person.full_name) == messages, person.full_name
     html = summary.alternatives[0][0]
     item_links = HREF.findall(html)
-    assert len(item_links) == 5 + 2  # each message, the summary's link, the page
+    assert len(item_links) == MESSAGES + 2  # each message, the summary, the page
     for link in item_links:
         parts = urlsplit(link)
         query = f"?{parts.query}" if parts.query else ""
@@ -93,9 +106,9 @@ def test_every_in_app_notification_has_a_working_link_and_can_be_marked_read_and
     ) <= {supervisor.pk, world.line_manager.user.pk, world.provider_manager.user.pk}
     assert not Notification.objects.filter(status=NotificationStatus.HELD).exists()
 
-    # The people themselves were told of their own at once, one email each.
-    for person in people:
-        assert len(emails_to(person.user)) == 1
+    # The people themselves were told of their own at once, an email a message: the
+    # one due in three days also hears that nothing is booked.
+    assert [len(emails_to(person.user)) for person in people] == [1, 1, 1, 1, 2]
 
 
 def test_a_second_run_writes_no_second_summary_and_later_messages_wait_a_day(world):
@@ -148,7 +161,7 @@ def test_someone_who_chose_each_at_once_gets_an_email_per_message(world, client)
     deliver_pending(now=timezone.now())
 
     received = emails_to(supervisor)
-    assert len(received) == 5
+    assert len(received) == MESSAGES
     assert not any(m.subject.startswith("Your Sustain summary") for m in received)
 
 
