@@ -34,13 +34,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
-from supervision.fields import ContentKeyError, EncryptedTextField, decrypt
+from supervision.fields import (
+    ContentKeyError,
+    EncryptedTextField,
+    decrypt,
+    sealed_models,
+)
 
 FORMAT = 1
 DATABASE_FILE = "database.dump"
@@ -125,7 +129,7 @@ def _run(args: list[str], what: str) -> None:
 
 def encrypted_columns() -> Iterator[tuple[str, str, str]]:
     """Every (label, table, column) that holds sealed content, whichever app owns it."""
-    for model in apps.get_models():
+    for model in sealed_models():
         for model_field in model._meta.concrete_fields:
             if isinstance(model_field, EncryptedTextField) and model_field.column:
                 yield (

@@ -166,3 +166,16 @@ def encrypt_plaintext_column(connection: Any, table: str, column: str) -> int:
                 [encrypt(value), pk],
             )
     return len(rows)
+
+
+def sealed_models() -> list[type[models.Model]]:
+    """Every installed model with an encrypted field, whichever app owns it: the one
+    list that key rotation and the backup check both walk, so a new sealed field
+    cannot be left out of either."""
+    from django.apps import apps
+
+    return [
+        model
+        for model in apps.get_models()
+        if any(isinstance(f, EncryptedTextField) for f in model._meta.concrete_fields)
+    ]

@@ -1,30 +1,13 @@
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from learning.models import TrainingException
-from supervision.fields import EncryptedTextField, rotate
-from supervision.models import (
-    PreSessionCheckIn,
-    SessionAction,
-    SessionAttendance,
-    SessionVersion,
-    SupervisionSession,
-)
-
-MODELS = [
-    SupervisionSession,
-    SessionAttendance,
-    SessionAction,
-    SessionVersion,
-    PreSessionCheckIn,
-    TrainingException,  # the manager's note on an exception
-]
+from supervision.fields import EncryptedTextField, rotate, sealed_models
 
 
 def rotate_all(batch_size: int = 500) -> int:
     """Re-encrypt every content value under the newest key; return values rewritten."""
     rewritten = 0
-    for model in MODELS:
+    for model in sealed_models():
         columns = [
             field.column
             for field in model._meta.concrete_fields
