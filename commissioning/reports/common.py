@@ -78,6 +78,11 @@ class ReportScope:
     contracts: QuerySet[CommissioningContract]
     provider: Organisation | None = None
     teams: tuple[Team, ...] = ()
+    # Figures more than one table needs, kept the first time a query gives them
+    # (the staffing query counts the people in post, which suppression needs too).
+    known: dict[str, Any] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @property
     def provider_ids(self) -> list[int]:
@@ -267,17 +272,20 @@ def by_key(rows: Iterable[dict[str, Any]], field_name: str) -> dict[Any, dict]:
 
 
 def headcounts(scope: ReportScope) -> dict[Any, int]:
-    """Return the people in post in each group of the scope (one query)."""
+    """Return the people in post in each group of the scope (one query, or none
+    when the staffing figures already counted them)."""
     from django.db.models import Count
 
-    rows = (
-        scope.people()
-        .values(scope.group_field)
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list(scope.group_field, "n")
-    )
-    return dict(rows)
+    if "headcounts" not in scope.known:
+        rows = (
+            scope.people()
+            .values(scope.group_field)
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list(scope.group_field, "n")
+        )
+        scope.known["headcounts"] = dict(rows)
+    return scope.known["headcounts"]
 
 
 def _hide(row: dict[str, Any], columns: list[Column]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Min, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 
 from commissioning.reports.common import (
     Column,
@@ -23,17 +23,25 @@ MANAGER = Q(job_role__is_manager=True)
 
 
 def staffing_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
-    """Return worker and manager FTE per group in one query."""
+    """Return worker and manager FTE per group in one query.
+
+    The same query counts each group's people in post and keeps the counts on the
+    scope, so suppressing small groups needs no query of its own.
+    """
     rows = (
         scope.people()
         .values(scope.group_field)
         .annotate(
             worker_fte=Sum("fte", filter=WORKER),
             manager_fte=Sum("fte", filter=MANAGER),
+            headcount=Count("pk"),
         )
         .order_by()
     )
-    return by_key(rows, scope.group_field)
+    figures = by_key(rows, scope.group_field)
+    counts = {key: row.pop("headcount") for key, row in figures.items()}
+    scope.known.setdefault("headcounts", counts)
+    return figures
 
 
 def expected_ratios(scope: ReportScope) -> dict[int, Decimal]:

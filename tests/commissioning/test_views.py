@@ -263,6 +263,7 @@ class TestQueryCounts:
         after[manager_url] = self.count(client, manager_url)
         assert after == before
         assert before[reverse("commissioning:dashboard")] <= 15
+        assert before[reverse("commissioning:provider", args=[county.alpha.pk])] <= 15
 
 
 class TestApiTokenPage:
