@@ -6,7 +6,8 @@ as text and as a QR code, so whoever is shown it can check it without signing in
 
 What the public page shows is the least a verifier needs to match the paper to its
 holder and to trust it: the holder's name, the module, its content version, the
-completion date and whether the certificate is valid today (and until when). It
+completion date and whether the certificate is valid today (and until when), or
+that it was revoked and on which day (never why). It
 leaves out the holder's organisation, team, role, email and score, which the paper
 carries for the holder but a stranger holding only the link does not need.
 """
@@ -19,6 +20,7 @@ from typing import TypedDict
 import segno
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from config.links import absolute_url
 from learning.models import Completion, TrainingStatus
@@ -29,6 +31,8 @@ class CertificateFacts(TypedDict):
     completion: Completion
     valid_until: date | None
     is_valid: bool
+    is_revoked: bool
+    revoked_on: date | None
     as_of: date
     verify_url: str
 
@@ -42,7 +46,8 @@ def certificate_facts(completion: Completion, *, as_of: date) -> CertificateFact
     """Say what ``completion``'s certificate states on ``as_of``.
 
     It is valid until the shortest renewal period of the requirements that ask for
-    the module runs out for this person; with none, it does not expire.
+    the module runs out for this person; with none, it does not expire. A revoked
+    one is never valid, whatever its dates.
     """
     renewals = [
         months
@@ -54,10 +59,15 @@ def certificate_facts(completion: Completion, *, as_of: date) -> CertificateFact
     valid_until = (
         expires_on(completion.completed_on, min(renewals)) if renewals else None
     )
+    revoked_on = (
+        timezone.localdate(completion.revoked_at) if completion.revoked_at else None
+    )
     return {
         "completion": completion,
         "valid_until": valid_until,
-        "is_valid": valid_until is None or as_of < valid_until,
+        "is_valid": revoked_on is None and (valid_until is None or as_of < valid_until),
+        "is_revoked": revoked_on is not None,
+        "revoked_on": revoked_on,
         "as_of": as_of,
         "verify_url": verification_url(completion),
     }
@@ -69,8 +79,11 @@ def qr_code_svg(url: str) -> str:
 
 
 def certificate_pdf(completion: Completion, *, as_of: date) -> bytes:
-    """Render ``completion``'s certificate as an A4 PDF."""
+    """Render ``completion``'s certificate as an A4 PDF (never a revoked one's)."""
     import weasyprint  # loads Pango: only when a PDF is asked for
+
+    if completion.is_revoked:
+        raise ValueError("A revoked certificate is not issued.")
 
     facts = certificate_facts(completion, as_of=as_of)
     html = render_to_string(

@@ -116,6 +116,23 @@ class CloseExceptionForm(ServiceForm):
         return data
 
 
+class RevokeCertificateForm(ServiceForm):
+    """Say why a completion does not stand, so its certificate is revoked."""
+
+    reason = forms.CharField(
+        label="Why is it being revoked?",
+        help_text="For example: the knowledge check was taken by someone else. "
+        "The person, and managers and admins who may see them, can read it; "
+        "the public verification page never shows it.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Say why the certificate is being revoked",
+            "max_length": "Write 2,000 characters or fewer",
+        },
+    )
+
+
 class ExternalTrainingForm(ServiceForm):
     module = forms.ModelChoiceField(
         label="Module it counts as",

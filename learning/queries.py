@@ -85,7 +85,8 @@ def my_training(person: StaffProfile, *, as_of: date) -> MyTraining:
     )
     latest: dict[int, Completion] = {}
     for completion in completions:
-        latest.setdefault(completion.module_id, completion)
+        if not completion.is_revoked:  # a revoked one is history, not the latest
+            latest.setdefault(completion.module_id, completion)
     required = [
         RequiredModule(
             cell=cell_for(row, as_of=as_of),

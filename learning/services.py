@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts.roles import Role, has_role
 from learning.events import completion_recorded, training_status_synced
 from learning.models import (
     Attempt,
@@ -70,6 +71,10 @@ class InvalidAnswers(LearningError):
 
 class InvalidException(LearningError):
     """An exception that breaks the rules (for example an extension too early)."""
+
+
+class InvalidRevocation(LearningError):
+    """A certificate revocation the rules refuse."""
 
 
 class InvalidExternalTraining(LearningError):
@@ -131,7 +136,7 @@ def _desired_rows(
     # (person, module) -> [(content version, completed on)]; usually one entry.
     completions: dict[tuple[int, int], list[tuple[int, date]]] = {}
     for person_id, module_id, completed_on, version in Completion.objects.filter(
-        person_id__in=person_ids, module_id__in=module_ids
+        person_id__in=person_ids, module_id__in=module_ids, revoked_at__isnull=True
     ).values_list("person_id", "module_id", "completed_on", "content_version"):
         completions.setdefault((person_id, module_id), []).append(
             (version, completed_on)
@@ -537,9 +542,9 @@ def _first_completion_of_the_day(
 def completion_on(
     *, person: StaffProfile, module: ModulePage, day: date
 ) -> Completion | None:
-    """The person's completion of the module on that day, if there is one."""
+    """The person's completion of the module on that day, if one stands (unrevoked)."""
     return Completion.objects.filter(
-        person=person, module=module, completed_on=day
+        person=person, module=module, completed_on=day, revoked_at__isnull=True
     ).first()
 
 
@@ -798,6 +803,57 @@ def approve_external_training(
     )
     completion_recorded.send(sender=Completion, completion=completion)
     sync_training_status(person_ids=[record.person_id], as_of=as_of)
+    return completion
+
+
+REVOCATION_REASON_MAX = 2000
+
+
+@transaction.atomic
+def revoke_certificate(
+    *, completion_id: int, revoked_by: User, reason: str, as_of: date
+) -> Completion:
+    """Revoke a completion found not to stand, and so its certificate.
+
+    Only a provider manager or platform admin who may see the person does it, never
+    for themself, and always with a reason (kept encrypted, never in the audit
+    entry). The row stays as history; it stops counting at once, so the person's
+    status rows and flags follow, and the public verification page says revoked.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise InvalidRevocation("Say why the certificate is being revoked.")
+    if len(reason) > REVOCATION_REASON_MAX:
+        raise InvalidRevocation(
+            f"The reason must be {REVOCATION_REASON_MAX:,} characters or fewer."
+        )
+    if not has_role(revoked_by, Role.PROVIDER_MANAGER, Role.PLATFORM_ADMIN):
+        raise InvalidRevocation("Only a provider manager or an admin can revoke one.")
+    completion = (
+        Completion.objects.select_for_update(of=("self",))
+        .filter(person__in=StaffProfile.objects.for_user(revoked_by))
+        .select_related("person")
+        .filter(pk=completion_id)
+        .first()
+    )
+    if completion is None:
+        raise Completion.DoesNotExist(completion_id)
+    if completion.person.user_id == revoked_by.pk:
+        raise InvalidRevocation("You cannot revoke your own certificate.")
+    if completion.is_revoked:
+        raise InvalidRevocation("This certificate has already been revoked.")
+    completion.revoked_at = timezone.now()
+    completion.revoked_by = revoked_by
+    completion.revocation_reason = reason
+    completion.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    record_audit(
+        actor=revoked_by,
+        action="sustain.completion.revoke",
+        instance=completion,
+        summary=f"Certificate revoked for person {completion.person_id}",
+        data={"person_id": completion.person_id, "module_id": completion.module_id},
+    )
+    sync_training_status(person_ids=[completion.person_id], as_of=as_of)
     return completion
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
         views.certificate_download,
         name="certificate_download",
     ),
+    path("completions/<int:pk>/revoke/", views.revoke, name="revoke_certificate"),
     path("completions/<int:pk>/feedback/", views.feedback, name="feedback"),
     path(
         "certificates/<uuid:verification_id>/",

@@ -35,6 +35,7 @@ from learning.forms import (
     ExceptionForm,
     ExternalTrainingForm,
     FeedbackForm,
+    RevokeCertificateForm,
 )
 from learning.models import (
     Attempt,
@@ -57,6 +58,7 @@ from learning.services import (
     record_exception,
     record_external_training,
     record_section_visit,
+    revoke_certificate,
     save_section_progress,
     submit_knowledge_check,
     withdraw_exception,
@@ -370,7 +372,11 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def certificate(request: HttpRequest, verification_id: uuid.UUID) -> HttpResponse:
-    """Verify a certificate, no sign-in needed: name, module, date and validity only."""
+    """Verify a certificate, no sign-in needed: name, module, date and validity only.
+
+    A revoked one answers 200 too, saying so plainly: whoever holds the paper needs
+    to read that it is not valid. An unknown ID is the site's ordinary 404.
+    """
     completion = get_object_or_404(
         Completion.objects.select_related("person__user", "module"),
         verification_id=verification_id,
@@ -398,20 +404,82 @@ def completion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "learning/completion_detail.html",
-        certificate_facts(completion, as_of=today()),
+        {
+            **certificate_facts(completion, as_of=today()),
+            "can_revoke": _may_revoke(request, completion),
+            # Why it was revoked: for the holder, and for managers and admins.
+            "show_reason": completion.person.user_id == request.user.pk
+            or has_role(request.user, *MANAGER_ROLES),
+        },
+    )
+
+
+def _may_revoke(request: HttpRequest, completion: Completion) -> bool:
+    return (
+        not completion.is_revoked
+        and has_role(request.user, *MANAGER_ROLES)
+        and completion.person.user_id != request.user.pk
     )
 
 
 @login_required
 def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
-    """Give the certificate as an A4 PDF to someone who may see the person."""
+    """Give the certificate as an A4 PDF to someone who may see the person.
+
+    A revoked certificate is not issued again: 410, with a page that says so.
+    """
     completion = _visible_completion(request, pk)
+    if completion.is_revoked:
+        return render(
+            request,
+            "learning/certificate_revoked.html",
+            certificate_facts(completion, as_of=today()),
+            status=410,
+        )
     response = HttpResponse(
         certificate_pdf(completion, as_of=today()), content_type="application/pdf"
     )
     filename = f"certificate-{completion.verification_id}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@login_required
+def revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Revoke a completion's certificate, with a reason: managers and admins only."""
+    if not has_role(request.user, *MANAGER_ROLES):
+        raise PermissionDenied
+    completion = _visible_completion(request, pk)
+    if completion.is_revoked:
+        messages.info(request, "This certificate has already been revoked.")
+        return redirect("learning:completion_detail", pk=completion.pk)
+    form = RevokeCertificateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revoke_certificate(
+                completion_id=completion.pk,
+                revoked_by=request.user,
+                reason=form.cleaned_data["reason"],
+                as_of=today(),
+            )
+        except Completion.DoesNotExist as missing:
+            raise Http404 from missing
+        except LearningError as refusal:
+            form.add_error("reason", str(refusal))
+        else:
+            messages.success(
+                request,
+                f"Certificate revoked: {completion.module.title} for "
+                f"{completion.person.full_name}. Its verification link now says "
+                "it is not valid.",
+            )
+            return redirect("learning:completion_detail", pk=completion.pk)
+    return render(
+        request,
+        "learning/revoke_certificate.html",
+        {"form": form, "completion": completion},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- Supervisors and managers ------------------------------------------------------

@@ -30,6 +30,11 @@ ACTIONS = (
         "Approve external training",
         "External training approved",
     ),
+    (
+        "sustain.completion.revoke",
+        "Revoke a training certificate",
+        "Certificate revoked",
+    ),
     ("sustain.api_token.create", "Create an API token", "API token created"),
     ("sustain.api_token.revoke", "Revoke an API token", "API token revoked"),
     ("sustain.roster.import", "Import the staff roster", "Roster imported"),

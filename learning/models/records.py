@@ -188,6 +188,18 @@ class Completion(models.Model):
     )
     verification_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Revoked: found not to stand (a check passed by someone else, training that
+    # was never done). The row stays as history, but it no longer counts and its
+    # certificate's public page says it is revoked.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revocation_reason = EncryptedTextField()  # may name a misconduct finding
 
     objects = CompletionQuerySet.as_manager()
 
@@ -199,15 +211,26 @@ class Completion(models.Model):
                 condition=Q(attempt__isnull=False) ^ Q(external__isnull=False),
                 name="completion_from_attempt_or_external",
             ),
-            # A second pass on the same day is an attempt, not a new cycle.
+            # A second pass on the same day is an attempt, not a new cycle; once
+            # the day's completion is revoked, a new pass may stand in its place.
             models.UniqueConstraint(
                 fields=["person", "module", "completed_on"],
+                condition=Q(revoked_at__isnull=True),
                 name="one_completion_per_person_module_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
+                | Q(revoked_at__isnull=False, revoked_by__isnull=False),
+                name="completion_revoked_by_someone",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.person}: {self.module.title} ({self.completed_on})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class SectionProgress(models.Model):
