@@ -55,7 +55,10 @@ def cpd_sheet(person: StaffProfile, *, start: date, end: date) -> Sheet:
 def _rows(person: StaffProfile, *, start: date, end: date) -> Iterator[list[Any]]:
     completions = (
         Completion.objects.filter(
-            person=person, completed_on__gte=start, completed_on__lte=end
+            person=person,
+            completed_on__gte=start,
+            completed_on__lte=end,
+            revoked_at__isnull=True,  # a revoked certificate is not CPD evidence
         )
         .select_related("module", "external")
         .order_by("completed_on", "pk")

@@ -285,3 +285,24 @@ def test_the_verification_url_of_a_revoked_certificate_is_unchanged(
     )
     completion.refresh_from_db()
     assert verification_url(completion) == before
+
+
+def test_a_revoked_completion_leaves_the_holders_cpd_record(
+    client, learner, requirement, manager
+):
+    from supervision.forms import cpd_years
+
+    completion = pass_the_check(client, learner, requirement.module)
+    period = max(start for start, _label in cpd_years(today()))
+
+    def cpd_text() -> str:
+        client.force_login(learner.user)
+        response = client.get(
+            reverse("supervision:my_cpd_record"), {"period": period, "format": "csv"}
+        )
+        assert response.status_code == 200
+        return b"".join(response.streaming_content).decode("utf-8-sig")
+
+    assert requirement.module.title in cpd_text()
+    revoke_as(client, manager.user, completion)
+    assert requirement.module.title not in cpd_text()
