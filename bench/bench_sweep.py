@@ -234,6 +234,7 @@ def loop_against_set(as_of: date) -> tuple[float, float]:
 
 
 def main() -> None:
+    from commissioning.synthetic import refresh_planner_statistics
     from config.querylog import stop_query_log
 
     stop_query_log()
@@ -242,6 +243,8 @@ def main() -> None:
     ensure_site()
     started = time.perf_counter()
     build()
+    # As after a go-live import, once autovacuum has seen the new rows.
+    refresh_planner_statistics()
     print(
         f"{connection.vendor}: {STAFF} staff x {REQUIREMENTS} requirements, "
         f"chunks of {CHUNK} (built in {time.perf_counter() - started:.1f} s, "
