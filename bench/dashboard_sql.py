@@ -201,23 +201,28 @@ def _contract_params(scope: ReportScope) -> dict[str, Any]:
 
 
 def staffing_sql(scope: ReportScope) -> dict[Any, dict[str, Any]]:
-    """The same figures as ``staffing.staffing_figures``."""
+    """The same figures as ``staffing.staffing_figures`` (which also counts each
+    group's people in post for suppression, as this does)."""
     sql = f"""
         SELECT p.{_group(scope)} AS grp,
           sum(p.fte) FILTER (WHERE j.is_frontline AND NOT j.is_manager)
             AS worker_fte,
-          sum(p.fte) FILTER (WHERE j.is_manager) AS manager_fte
+          sum(p.fte) FILTER (WHERE j.is_manager) AS manager_fte,
+          count(*) AS headcount
         FROM workforce_staffprofile p
         JOIN workforce_jobrole j ON j.id = p.job_role_id
         WHERE {IN_SCOPE}
         GROUP BY grp
     """
-    return {row.pop("grp"): row for row in _fetch(sql, _params(scope))}
+    rows = {row.pop("grp"): row for row in _fetch(sql, _params(scope))}
+    for row in rows.values():
+        row.pop("headcount")
+    return rows
 
 
 def lookups_sql(scope: ReportScope) -> dict[str, Any]:
-    """Requirement names, each provider's strictest expected ratio, and each
-    group's headcount (which decides suppression)."""
+    """Requirement names and each provider's strictest expected ratio (the
+    headcounts that decide suppression come with the staffing figures)."""
     labels = _fetch(
         """
         SELECT r.id, pg.title FROM learning_requirement r
@@ -234,16 +239,7 @@ def lookups_sql(scope: ReportScope) -> dict[str, Any]:
         """,
         {**_params(scope), **_contract_params(scope)},
     )
-    headcounts = _fetch(
-        f"""
-        SELECT p.{_group(scope)} AS grp, count(*) AS n
-        FROM workforce_staffprofile p
-        WHERE {IN_SCOPE}
-        GROUP BY grp
-        """,
-        _params(scope),
-    )
-    return {"labels": labels, "ratios": ratios, "headcounts": headcounts}
+    return {"labels": labels, "ratios": ratios}
 
 
 FAMILIES = {

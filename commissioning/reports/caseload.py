@@ -8,17 +8,21 @@ their FTE (the strictest contract when several apply).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, Value
 
 from commissioning.reports.common import (
     CASELOAD_WINDOW_DAYS,
     Column,
+    Level,
     ReportScope,
     Table,
     by_key,
+    contract_terms,
     group_cells,
     group_columns,
     is_empty_no_team,
@@ -29,37 +33,49 @@ from workforce.models import CaseloadSnapshot
 
 
 def caseload_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
-    """Return caseload aggregates per group in one query, keyed by provider or team."""
+    """Return caseload aggregates per group in one query, keyed by provider or team.
+
+    Each provider's threshold is looked up once (``contract_terms``) and the
+    query compares with it directly: EXPLAIN ANALYZE showed a threshold subquery
+    per snapshot row taking four fifths of the time.
+    """
     start = scope.as_of - timedelta(days=CASELOAD_WINDOW_DAYS)
     in_window = Q(taken_on__gt=start, taken_on__lte=scope.as_of)
     later = CaseloadSnapshot.objects.filter(
         in_window, person=OuterRef("person"), taken_on__gt=OuterRef("taken_on")
     )
-    threshold = Subquery(
-        scope.contracts.filter(provider=OuterRef("person__organisation_id"))
-        .order_by("caseload_threshold_per_fte")
-        .values("caseload_threshold_per_fte")[:1]
-    )
+    thresholds: dict[Decimal, list[int]] = defaultdict(list)
+    for provider_id, terms in contract_terms(scope).items():
+        if terms.caseload_threshold_per_fte is not None:
+            thresholds[terms.caseload_threshold_per_fte].append(provider_id)
+    # Over its provider's threshold: one test per distinct threshold, not per row.
+    over = Q()
+    for threshold, providers in thresholds.items():
+        over |= Q(person__organisation_id__in=providers) & Q(
+            open_cases__gt=Value(threshold) * F("person__fte")
+        )
     group = f"person__{scope.group_field}"
     rows = (
         CaseloadSnapshot.objects.filter(in_window)
         .filter(scope.people_through("person"), person__job_role__is_frontline=True)
         .exclude(Exists(later))
-        .annotate(threshold=threshold)
         .values(group)
         .annotate(
             people=Count("person_id"),
             mean=Avg("open_cases"),
             maximum=Max("open_cases"),
-            over=Count(
-                "person_id",
-                filter=Q(open_cases__gt=F("threshold") * F("person__fte")),
-            ),
-            with_threshold=Count("person_id", filter=Q(threshold__isnull=False)),
+            **({"over": Count("person_id", filter=over)} if thresholds else {}),
         )
         .order_by()
     )
-    return by_key(rows, group)
+    figures = by_key(rows, group)
+    with_threshold = {p for providers in thresholds.values() for p in providers}
+    for key, row in figures.items():
+        # Every group is one provider or one of its teams.
+        provider_id = key if scope.level is Level.PROVIDER else scope.provider_ids[0]
+        row.setdefault("over", 0)
+        row["with_threshold"] = row["people"] if provider_id in with_threshold else 0
+    return figures
 
 
 def caseload_table(scope: ReportScope) -> Table:

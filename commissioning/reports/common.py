@@ -288,6 +288,38 @@ def headcounts(scope: ReportScope) -> dict[Any, int]:
     return scope.known["headcounts"]
 
 
+@dataclass(frozen=True)
+class ContractTerms:
+    """A provider's strictest active contract terms in this scope (None: not set)."""
+
+    caseload_threshold_per_fte: Decimal | None = None
+    expected_worker_manager_ratio: Decimal | None = None
+
+
+def contract_terms(scope: ReportScope) -> dict[int, ContractTerms]:
+    """Return each provider's strictest contract terms (one query per scope).
+
+    The caseload and staffing tables both need them; asking once per provider
+    rather than once per caseload row keeps the caseload query a plain join.
+    """
+    from django.db.models import Min
+
+    if "contract_terms" not in scope.known:
+        scope.known["contract_terms"] = {
+            provider_id: ContractTerms(threshold, ratio)
+            for provider_id, threshold, ratio in scope.contracts.filter(
+                provider_id__in=scope.provider_ids
+            )
+            .values("provider_id")
+            .annotate(
+                threshold=Min("caseload_threshold_per_fte"),
+                ratio=Min("expected_worker_manager_ratio"),
+            )
+            .values_list("provider_id", "threshold", "ratio")
+        }
+    return scope.known["contract_terms"]
+
+
 def _hide(row: dict[str, Any], columns: list[Column]) -> None:
     row["suppressed"] = True
     for column in columns:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Q, Sum
 
 from commissioning.reports.common import (
     Column,
@@ -13,6 +13,7 @@ from commissioning.reports.common import (
     ReportScope,
     Table,
     by_key,
+    contract_terms,
     group_cells,
     group_columns,
     one_place,
@@ -46,12 +47,11 @@ def staffing_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
 
 def expected_ratios(scope: ReportScope) -> dict[int, Decimal]:
     """Return each provider's expected worker:manager ratio (the strictest contract)."""
-    return dict(
-        scope.contracts.filter(provider_id__in=scope.provider_ids)
-        .values("provider_id")
-        .annotate(expected=Min("expected_worker_manager_ratio"))
-        .values_list("provider_id", "expected")
-    )
+    return {
+        provider_id: terms.expected_worker_manager_ratio
+        for provider_id, terms in contract_terms(scope).items()
+        if terms.expected_worker_manager_ratio is not None
+    }
 
 
 def ratio_status(ratio: Decimal | None, expected: Decimal | None) -> str:

@@ -9,6 +9,7 @@ from commissioning.reports import provider_scope, table_for, team_scope
 from commissioning.reports.common import SUPPRESSED
 from commissioning.reports.forecast import forecast_table
 from tests.factories.commissioning import build_county
+from tests.factories.workforce import CommissioningContractFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,32 @@ class TestCaseload:
         # over 10 x FTE: w2 (12), w4 (11), w6 (6 > 5); w3's 10 is not over.
         assert alpha["over_threshold"] == 3
         assert alpha["pct_over_threshold"] == Decimal("50.0")
+
+    def test_the_strictest_threshold_counts_where_contracts_disagree(self, county):
+        other = OrganisationFactory(
+            name="Neighbouring council", is_commissioner=True, is_provider=False
+        )
+        CommissioningContractFactory(
+            commissioner=other,
+            provider=county.alpha,
+            caseload_threshold_per_fte=Decimal("9.0"),
+        )
+
+        everyone = row_of(
+            table_for(provider_scope(None, as_of=AS_OF), "caseload"), "Alpha"
+        )
+        own = row_of(
+            table_for(
+                provider_scope(county.commissioner.user, as_of=AS_OF), "caseload"
+            ),
+            "Alpha",
+        )
+
+        # Over 9 x FTE: w2 (12), w3 (10), w4 (11), w6 (6 > 4.5).
+        assert everyone["over_threshold"] == 4
+        assert everyone["pct_over_threshold"] == Decimal("66.7")
+        # A commissioner's figures follow their own contract only (10 x FTE).
+        assert own["over_threshold"] == 3
 
     def test_splits_the_figures_by_team_on_drill_down(self, county):
         table = table_for(
