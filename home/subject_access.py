@@ -38,6 +38,8 @@ class Exported:
     rows: Callable[[StaffProfile], Q]
     leave_out: tuple[str, ...] = ()
     why_left_out: str = ""
+    # Fields only the person's own download holds, never one an admin produces.
+    self_only: tuple[str, ...] = ()
 
 
 def _person(profile: StaffProfile) -> Q:
@@ -83,6 +85,9 @@ EXPORTED: dict[str, Exported] = {
     ),
     "supervision.PreSessionCheckIn": Exported(_person),
     "supervision.SupervisionAgreement": Exported(lambda p: Q(supervisee=p)),
+    # Notes kept with them (as the supervisee). Notes they keep about others, as a
+    # supervisor, are about those people: each is in that person's export instead.
+    "supervision.SealedNote": Exported(lambda p: Q(supervisee=p), self_only=("text",)),
     "supervision.AccessEvent": Exported(_person),
     "supervision.SessionBooking": Exported(lambda p: Q(supervisee=p) | Q(supervisor=p)),
     "supervision.CriticalIncident": Exported(
@@ -152,11 +157,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _rows(model: type[Model], entry: Exported, profile: StaffProfile) -> list[dict]:
+def _rows(
+    model: type[Model], entry: Exported, profile: StaffProfile, *, for_self: bool
+) -> list[dict]:
+    leave_out = entry.leave_out if for_self else (*entry.leave_out, *entry.self_only)
     names = [
         field.attname
         for field in model._meta.concrete_fields
-        if field.name not in entry.leave_out and field.attname not in entry.leave_out
+        if field.name not in leave_out and field.attname not in leave_out
     ]
     rows = []
     for obj in model._default_manager.filter(entry.rows(profile)).distinct():
@@ -172,15 +180,30 @@ of external training. Left out, and why:
 {left_out}
 """
 
+SELF_ONLY = """- {label}: {fields} (only the person can download it, from Your data: a
+  record between them and their supervisor that nobody else may read)"""
 
-def subject_access_zip(profile: StaffProfile, *, as_of: date) -> bytes:
-    """Build the ZIP of one person's data (JSON per record kind, evidence files)."""
+
+def subject_access_zip(
+    profile: StaffProfile, *, as_of: date, for_self: bool = False
+) -> bytes:
+    """Build the ZIP of one person's data (JSON per record kind, evidence files).
+
+    ``for_self``: the person is downloading it themself, so it holds the
+    ``self_only`` fields (their sealed notes) that an admin-produced copy leaves out.
+    """
     buffer = io.BytesIO()
     left_out = [
         f"- {label}: {', '.join(entry.leave_out)} ({entry.why_left_out})"
         for label, entry in EXPORTED.items()
         if entry.leave_out
     ]
+    if not for_self:
+        left_out += [
+            SELF_ONLY.format(label=label, fields=", ".join(entry.self_only))
+            for label, entry in EXPORTED.items()
+            if entry.self_only
+        ]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
             "README.txt",
@@ -194,7 +217,11 @@ def subject_access_zip(profile: StaffProfile, *, as_of: date) -> bytes:
             model = apps.get_model(label)
             archive.writestr(
                 f"{label}.json",
-                json.dumps(_rows(model, entry, profile), indent=2, ensure_ascii=False),
+                json.dumps(
+                    _rows(model, entry, profile, for_self=for_self),
+                    indent=2,
+                    ensure_ascii=False,
+                ),
             )
         from learning.models import ExternalTraining
 

@@ -74,11 +74,12 @@ def public_media(request: HttpRequest, path: str) -> HttpResponse:
     return response
 
 
-def _data_download(profile, *, as_of) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _data_download(profile, *, as_of, for_self: bool) -> HttpResponse:  # type: ignore[no-untyped-def]
     from home.subject_access import subject_access_zip
 
     response = HttpResponse(
-        subject_access_zip(profile, as_of=as_of), content_type="application/zip"
+        subject_access_zip(profile, as_of=as_of, for_self=for_self),
+        content_type="application/zip",
     )
     response["Content-Disposition"] = (
         f'attachment; filename="sustain-my-data-{as_of.isoformat()}.zip"'
@@ -102,7 +103,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
             instance=profile,
             summary="Own data downloaded",
         )
-        return _data_download(profile, as_of=today())
+        return _data_download(profile, as_of=today(), for_self=True)
     from home.subject_access import EXPORTED
 
     return render(
@@ -133,4 +134,4 @@ def person_data(request: HttpRequest, person_id: int) -> HttpResponse:
         instance=profile,
         summary="Data produced for a subject access request",
     )
-    return _data_download(profile, as_of=today())
+    return _data_download(profile, as_of=today(), for_self=False)

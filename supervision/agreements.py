@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 from accounts.models import User
 from supervision.models import SupervisionAgreement
 from supervision.rules import AgreementState, agreement_review_due
-from supervision.services import NotAllowed, SupervisionError
+from supervision.services import NotAllowed, SupervisionError, lock_own_supervisee
 from workforce.audit import record_audit
 from workforce.models import StaffProfile
 
@@ -56,14 +56,11 @@ def make_agreement(
     *, by: User, supervisee_id: int, terms: AgreementTerms, as_of: date
 ) -> SupervisionAgreement:
     """Write a supervisee's agreement as their supervisor, replacing the current one."""
-    supervisee = (
-        StaffProfile.objects.select_for_update(of=("self",))
-        .select_related("supervisor")
-        .get(pk=supervisee_id)
+    supervisee, supervisor = lock_own_supervisee(
+        by=by,
+        supervisee_id=supervisee_id,
+        refusal="Only the person's supervisor can write their agreement.",
     )
-    supervisor = supervisee.supervisor
-    if supervisor is None or supervisor.user_id != by.pk:
-        raise NotAllowed("Only the person's supervisor can write their agreement.")
     terms = terms.cleaned()
     replaced = SupervisionAgreement.objects.filter(
         supervisee=supervisee, replaced_on__isnull=True

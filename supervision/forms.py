@@ -377,3 +377,17 @@ class CPDRecordForm(ServiceForm):
     def period_dates(self) -> tuple[date, date]:
         start = date.fromisoformat(self.cleaned_data["period"])
         return start, date(start.year + 1, 11, 30)
+
+
+class SealedNoteForm(ServiceForm):
+    """The sealed note a supervisor keeps with one supervisee."""
+
+    text = forms.CharField(
+        label="Sealed note",
+        help_text=(
+            "For personal matters that should stay between you two, apart from the "
+            "session record. Only you and they can read it; each read is recorded."
+        ),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )

@@ -850,6 +850,7 @@ class AccessEvent(models.Model):
         VIEWED_CHECK_INS = "viewed_check_ins", "Read the check-in trend"
         VIEWED_VERSIONS = "viewed_versions", "Read earlier versions"
         OPENED_CHECK_IN = "opened_check_in", "Opened a check-in to record it"
+        READ_SEALED_NOTE = "read_sealed_note", "Read your sealed note"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1044,3 +1045,64 @@ class SessionBooking(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+
+class SealedNoteQuerySet(models.QuerySet["SealedNote"]):
+    def for_user(self, user: User | AnonymousUser) -> SealedNoteQuerySet:
+        """Keep the sealed notes this user may read: the two people they are between.
+
+        Nobody else, whatever their role: not a provider manager, a commissioner, a
+        platform admin, the API, or anyone in a group session with the supervisee.
+        A former supervisor keeps read-only access to the note they kept, as with the
+        sessions they ran (``writable_by``).
+        """
+        profile = own_profile(user)
+        if profile is None:
+            return self.none()
+        return self.filter(Q(supervisor=profile) | Q(supervisee=profile))
+
+    def writable_by(self, user: User | AnonymousUser) -> SealedNoteQuerySet:
+        """Keep the sealed notes this user may change: theirs as the supervisor of a
+        person they still supervise."""
+        profile = own_profile(user)
+        if profile is None:
+            return self.none()
+        return self.filter(supervisor=profile, supervisee__supervisor=profile)
+
+
+class SealedNote(models.Model):
+    """A confidential record between a supervisor and one supervisee, kept apart from
+    the supervision record (SCIE guide 50: personal matters raised in supervision go
+    in a separate confidential record, with only the fact of the discussion noted).
+
+    One per supervisor and supervisee. The supervisor writes it; the supervisee
+    reads it. The text is encrypted; every read and write is audited without it.
+    """
+
+    supervisor = models.ForeignKey(
+        StaffProfile, on_delete=models.PROTECT, related_name="sealed_notes_kept"
+    )
+    supervisee = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="sealed_notes"
+    )
+    text = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SealedNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supervisor", "supervisee"],
+                name="supervision_one_sealed_note_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=~Q(supervisor=F("supervisee")),
+                name="supervision_sealed_note_not_with_oneself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sealed note {self.pk}"

@@ -14,7 +14,7 @@ from datetime import date
 from typing import TypedDict
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -932,6 +932,22 @@ def share_pre_session_check_ins(session: SupervisionSession) -> int:
 
 
 # --- The access log -----------------------------------------------------------------
+def lock_own_supervisee(
+    *, by: User, supervisee_id: int, refusal: str
+) -> tuple[StaffProfile, StaffProfile]:
+    """Lock a supervisee's staff record for a write only their supervisor may make;
+    return (supervisee, supervisor), or raise ``NotAllowed`` with ``refusal``."""
+    supervisee = (
+        StaffProfile.objects.select_for_update(of=("self",))
+        .select_related("supervisor")
+        .get(pk=supervisee_id)
+    )
+    supervisor = supervisee.supervisor
+    if supervisor is None or supervisor.user_id != by.pk:
+        raise NotAllowed(refusal)
+    return supervisee, supervisor
+
+
 def log_access(
     *,
     user: User,
@@ -989,6 +1005,7 @@ def purge_expired_content(*, as_of: date) -> int:
         ):
             expired.append(session.pk)
     _purge_unshared_check_ins(as_of=as_of)
+    _purge_sealed_notes(as_of=as_of)
     purge_old_score_records(as_of=as_of)
     if not expired:
         return 0
@@ -1021,24 +1038,40 @@ def purge_old_score_records(*, as_of: date) -> int:
     return deleted
 
 
+def _delete_past_retention(rows: QuerySet, person: str, *, as_of: date) -> int:
+    """Delete the ``rows`` whose ``person`` (a field path to a StaffProfile) has been
+    gone longer than their organisation's retention period; count them."""
+    candidates = rows.filter(**{f"{person}__left_on__isnull": False}).select_related(
+        f"{person}__organisation"
+    )
+    gone = []
+    for row in candidates:
+        who = row
+        for step in person.split("__"):
+            who = getattr(who, step)
+        if (
+            add_months(who.left_on, who.organisation.supervision_retention_months)
+            <= as_of
+        ):
+            gone.append(row.pk)
+    deleted, _ = rows.model._default_manager.filter(pk__in=gone).delete()
+    return deleted
+
+
+def _purge_sealed_notes(*, as_of: date) -> int:
+    """Delete sealed notes kept with people gone longer than their retention period."""
+    from supervision.models import SealedNote
+
+    return _delete_past_retention(
+        SealedNote.objects.defer("text"), "supervisee", as_of=as_of
+    )
+
+
 def _purge_unshared_check_ins(*, as_of: date) -> int:
     """Delete waiting check-ins of people gone longer than their retention period."""
-    waiting = (
-        PreSessionCheckIn.objects.open()
-        .filter(person__left_on__isnull=False)
-        .select_related("person__organisation")
+    return _delete_past_retention(
+        PreSessionCheckIn.objects.open(), "person", as_of=as_of
     )
-    gone = [
-        check_in.pk
-        for check_in in waiting
-        if add_months(
-            check_in.person.left_on,  # type: ignore[arg-type]
-            check_in.person.organisation.supervision_retention_months,
-        )
-        <= as_of
-    ]
-    deleted, _ = PreSessionCheckIn.objects.filter(pk__in=gone).delete()
-    return deleted
 
 
 __all__ = [
@@ -1055,6 +1088,7 @@ __all__ = [
     "create_session",
     "ensure_default_policies",
     "finalise_session",
+    "lock_own_supervisee",
     "log_access",
     "purge_expired_content",
     "record_check_in",

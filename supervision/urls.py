@@ -23,6 +23,12 @@ urlpatterns = [
         views.agreement_edit,
         name="agreement_edit",
     ),
+    path(
+        "supervisees/<int:person_pk>/sealed-note/",
+        views.sealed_note_edit,
+        name="sealed_note_edit",
+    ),
+    path("sealed-notes/<int:pk>/", views.sealed_note_detail, name="sealed_note_detail"),
     path("agreement/", views.my_agreement, name="my_agreement"),
     path("organisation/", views.manager_view, name="manager_view"),
     path("sessions/new/", views.session_new, name="session_new"),

@@ -26,7 +26,7 @@ from accounts.roles import Role, has_role
 from config import exports
 from config.exports import download_stem
 from home import listing
-from supervision import agreements, services
+from supervision import agreements, sealed_notes, services
 from supervision.cpd import cpd_sheet
 from supervision.forms import (
     ActionForm,
@@ -37,12 +37,14 @@ from supervision.forms import (
     DisagreementForm,
     PreSessionCheckInForm,
     ReflectionForm,
+    SealedNoteForm,
     SessionForm,
 )
 from supervision.models import (
     CONTENT_FIELDS,
     AccessEvent,
     PreSessionCheckIn,
+    SealedNote,
     SessionAction,
     SessionAttendance,
     SupervisionSession,
@@ -151,6 +153,11 @@ def my_supervision(request: HttpRequest) -> HttpResponse:
             "status_row": status_row,
             "status": status_row.status_on(as_of) if status_row else None,
             "access_log": access_log,
+            # That a note exists and who keeps it; its text only on its own page.
+            "sealed_notes": SealedNote.objects.for_user(request.user)
+            .filter(supervisee=profile)
+            .defer("text")
+            .select_related("supervisor__user"),
         },
     )
 
@@ -948,5 +955,66 @@ def my_agreement(request: HttpRequest) -> HttpResponse:
             "current": current,
             "state": current.state_on(today()) if current else None,
             "profile": profile,
+        },
+    )
+
+
+# --- Sealed notes -------------------------------------------------------------------
+@never_cache
+@login_required
+@sensitive_post_parameters("text")
+@sensitive_variables()
+def sealed_note_edit(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """The supervisor reads and writes the sealed note kept with one supervisee."""
+    supervisor = _require_supervisor(request)
+    person = get_object_or_404(
+        StaffProfile.objects.filter(supervisor=supervisor).select_related("user"),
+        pk=person_pk,
+    )
+    form = SealedNoteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sealed_notes.write_sealed_note(
+                by=request.user, supervisee_id=person.pk, text=form.cleaned_data["text"]
+            )
+        except services.SupervisionError as error:
+            form.add_error("text", str(error))
+        else:
+            messages.success(request, f"Sealed note with {person} saved.")
+            return redirect("supervision:sealed_note_edit", person_pk=person.pk)
+    note = None
+    if request.method != "POST":
+        note = sealed_notes.note_for_supervisee(
+            by=request.user, supervisee_id=person.pk
+        )
+        if note is not None:
+            form = SealedNoteForm(initial={"text": note.text})
+    return render(
+        request,
+        "supervision/sealed_note_form.html",
+        {"form": form, "person": person, "note": note},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@login_required
+@sensitive_variables()
+def sealed_note_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read a sealed note: the supervisee, or the supervisor who kept it (read-only
+    once the person has moved to another supervisor). Anyone else: 404."""
+    try:
+        note = sealed_notes.read_sealed_note(by=request.user, note_id=pk)
+    except SealedNote.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "supervision/sealed_note.html",
+        {
+            "note": note,
+            "is_supervisee": note.supervisee.user_id == request.user.pk,
+            "can_write": SealedNote.objects.writable_by(request.user)
+            .filter(pk=note.pk)
+            .exists(),
         },
     )

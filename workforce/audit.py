@@ -85,6 +85,8 @@ ACTIONS = (
         "Record a professional registration",
         "Registration recorded",
     ),
+    ("sustain.sealed_note.read", "Read a sealed note", "Sealed note read"),
+    ("sustain.sealed_note.write", "Write a sealed note", "Sealed note written"),
     (
         "sustain.incident.record",
         "Record a critical incident",

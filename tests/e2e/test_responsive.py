@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.urls import resolve
 
 from supervision.models import SessionAction, SessionAttendance
+from supervision.sealed_notes import write_sealed_note
 from tests.factories.supervision import SupervisionSessionFactory
 from workforce.dates import add_months, today
 from workforce.demo import DEMO_LOGINS, DEMO_PASSWORD
@@ -176,10 +177,17 @@ class TestLongWords:
             description=unbroken,
             due_on=add_months(today(), 1),
         )
+        note = write_sealed_note(
+            by=supervisor.user, supervisee_id=supervisee.pk, text=unbroken
+        )
+        note_path = f"/supervision/sealed-notes/{note.pk}/"
         page.set_viewport_size(PHONE)
         for username, paths in (
-            ("supervisor", [f"/supervision/sessions/{session.pk}/"]),
-            ("practitioner", ["/supervision/", f"/supervision/sessions/{session.pk}/"]),
+            ("supervisor", [f"/supervision/sessions/{session.pk}/", note_path]),
+            (
+                "practitioner",
+                ["/supervision/", f"/supervision/sessions/{session.pk}/", note_path],
+            ),
         ):
             page.context.clear_cookies()
             sign_in(username, DEMO_PASSWORD)
