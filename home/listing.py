@@ -111,17 +111,19 @@ def matches(query: str, *texts: str | None) -> bool:
     return all(word in haystack for word in query.casefold().split())
 
 
-def _url(params: QueryDict, page: int) -> str:
+def _url(params: QueryDict, page: int, name: str = "page") -> str:
     params = params.copy()
     if page == 1:
-        params.pop("page", None)
+        params.pop(name, None)
     else:
-        params["page"] = str(page)
+        params[name] = str(page)
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
 
 
-def _page_links(params: QueryDict, current: int, last: int) -> list[PageLink]:
+def _page_links(
+    params: QueryDict, current: int, last: int, name: str = "page"
+) -> list[PageLink]:
     """GOV.UK style: first, last, and the pages either side of the current one."""
     nearby = {1, last, current - 1, current, current + 1}
     shown = sorted(nearby & set(range(1, last + 1)))
@@ -131,10 +133,27 @@ def _page_links(params: QueryDict, current: int, last: int) -> list[PageLink]:
         if number - previous > 1:
             links.append(PageLink(number=None))
         links.append(
-            PageLink(number=number, url=_url(params, number), current=number == current)
+            PageLink(
+                number=number, url=_url(params, number, name), current=number == current
+            )
         )
         previous = number
     return links
+
+
+def _with_links(
+    listing: Listing[Row], params: QueryDict, name: str = "page"
+) -> Listing[Row]:
+    """Fill in the page links, previous and next, keeping the other parameters."""
+    page = listing.page
+    last = page.paginator.num_pages
+    if last > 1:
+        listing.links = _page_links(params, page.number, last, name)
+        if page.has_previous():
+            listing.previous_url = _url(params, page.previous_page_number(), name)
+        if page.has_next():
+            listing.next_url = _url(params, page.next_page_number(), name)
+    return listing
 
 
 def paginate(
@@ -165,13 +184,7 @@ def paginate(
         sorts=[(key, option.label) for key, option in sorts.items()],
         filters=filters or [],
     )
-    if paginator.num_pages > 1:
-        listing.links = _page_links(params, page.number, paginator.num_pages)
-        if page.has_previous():
-            listing.previous_url = _url(params, page.previous_page_number())
-        if page.has_next():
-            listing.next_url = _url(params, page.next_page_number())
-    return listing
+    return _with_links(listing, params)
 
 
 def by_name(person: Any) -> tuple[str, str, int]:
@@ -181,3 +194,21 @@ def by_name(person: Any) -> tuple[str, str, int]:
         person.user.first_name.casefold(),
         person.pk,
     )
+
+
+def paginate_query(
+    request: HttpRequest,
+    rows: Any,
+    *,
+    name: str = "page",
+    per_page: int = PER_PAGE,
+) -> Listing[Any]:
+    """Give back the page ``?<name>=`` asks for of an already ordered QuerySet (or
+    list), so a page can hold a second list paginated on its own parameter."""
+    paginator = Paginator(rows, per_page)
+    page = paginator.get_page(request.GET.get(name))
+    params = request.GET.copy()
+    listing: Listing[Any] = Listing(
+        page=page, total=paginator.count, query="", sort="", sorts=[]
+    )
+    return _with_links(listing, params, name)

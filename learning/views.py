@@ -78,6 +78,8 @@ if TYPE_CHECKING:
 
 MATRIX_ROLES = (Role.SUPERVISOR, Role.PROVIDER_MANAGER, Role.PLATFORM_ADMIN)
 MANAGER_ROLES = (Role.PROVIDER_MANAGER, Role.PLATFORM_ADMIN)
+# Audit entries per page on a person's page.
+AUDIT_PER_PAGE = 20
 
 
 def _profile_or_403(request: HttpRequest) -> StaffProfile:
@@ -666,11 +668,20 @@ def person_training(request: HttpRequest, person_id: int) -> HttpResponse:
     """Show one person's training to someone who may see them by name."""
     person = _scoped_person(request, person_id)
     as_of = today()
+    # The audit trail about them: for their managers only (the scoping layer says).
+    audit = None
+    if StaffProfile.objects.audit_for_user(request.user).filter(pk=person.pk).exists():
+        from home.audit_trail import entries_about
+
+        audit = listing.paginate_query(
+            request, entries_about(person), name="audit_page", per_page=AUDIT_PER_PAGE
+        )
     return render(
         request,
         "learning/person_training.html",
         {
             "person": person,
+            "audit": audit,
             "training": queries.my_training(person, as_of=as_of),
             "exceptions": [
                 _with_open(exception, as_of)

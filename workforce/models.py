@@ -218,6 +218,12 @@ class StaffProfileQuerySet(models.QuerySet["StaffProfile"]):
 
         return person_scope(self, user)
 
+    def audit_for_user(self, user: User | AnonymousUser) -> StaffProfileQuerySet:
+        """Keep the people whose audit trail this user may read (their managers)."""
+        from workforce.scoping import person_audit_scope
+
+        return person_audit_scope(self, user)
+
 
 class StaffProfile(models.Model):
     """A person's place in the workforce: organisation, team, role and managers."""

@@ -61,6 +61,23 @@ def person_scope(queryset: Q_T, user: User | AnonymousUser) -> Q_T:
     return queryset.filter(visible)
 
 
+def person_audit_scope(queryset: Q_T, user: User | AnonymousUser) -> Q_T:
+    """Keep the people whose audit trail ``user`` may read on their person page.
+
+    A provider manager: the people of their own organisation; a platform admin:
+    everyone. Nobody else, a supervisor of someone elsewhere included.
+    """
+    roles = roles_of(user)
+    if not user.is_authenticated:
+        return queryset.none()
+    if Role.PLATFORM_ADMIN in roles:
+        return queryset
+    profile = own_profile(user)
+    if profile is None or Role.PROVIDER_MANAGER not in roles:
+        return queryset.none()
+    return queryset.filter(organisation_id=profile.organisation_id)
+
+
 def organisation_scope(
     queryset: Q_T, user: User | AnonymousUser, *, as_of: date
 ) -> Q_T:
