@@ -31,6 +31,7 @@ from commissioning.reports import (
     team_scope,
 )
 from commissioning.reports.common import Table
+from commissioning.reports.headline import headline_table, headline_trends
 from commissioning.reports.people import people_rows, people_table
 from commissioning.reports.people import urgency as people_urgency
 from commissioning.reports.training import coverage_summary
@@ -108,6 +109,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     shown = replace(scope, providers=tuple(pages.rows))
     tables = tables_for(shown) if shown.providers else []
+    tables = [coverage_summary(t, shown) if t.key == "coverage" else t for t in tables]
+    by_key = {t.key: t for t in tables}
     return render(
         request,
         "commissioning/dashboard.html",
@@ -115,9 +118,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "as_of": as_of,
             "scope": scope,
             "listing": pages,
-            "tables": [
-                coverage_summary(t, shown) if t.key == "coverage" else t for t in tables
-            ],
+            "tables": tables,
+            "headline": headline_table(
+                shown, by_key.get("coverage"), by_key.get("supervision")
+            )
+            if shown.providers
+            else None,
+            "trends": headline_trends(
+                shown.provider_ids,
+                months=month_starts(last=last_complete_month(as_of)),
+            )
+            if shown.providers
+            else [],
         },
     )
 
@@ -175,6 +187,9 @@ def provider_report(request: HttpRequest, provider_id: int) -> HttpResponse:
     provider = _provider_or_404(request, provider_id, as_of)
     own = provider_scope(request.user, as_of=as_of, only=provider)
     tables = tables_for(team_scope(request.user, provider, as_of=as_of))
+    summary = tables_for(own)
+    by_key = {t.key: t for t in summary}
+    coverage = by_key.get("coverage")
     return render(
         request,
         "commissioning/provider_report.html",
@@ -184,7 +199,12 @@ def provider_report(request: HttpRequest, provider_id: int) -> HttpResponse:
             "contracts": list(
                 own.contracts.filter(provider=provider).select_related("commissioner")
             ),
-            "summary": tables_for(own),
+            "headline": headline_table(
+                own,
+                coverage_summary(coverage, own) if coverage else None,
+                by_key.get("supervision"),
+            ),
+            "summary": summary,
             "tables": tables,
             "forecast": _forecast(own, provider, tables),
         },

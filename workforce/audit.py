@@ -35,6 +35,7 @@ ACTIONS = (
         "Revoke a training certificate",
         "Certificate revoked",
     ),
+    ("sustain.contract.save", "Change a contract's terms", "Contract terms changed"),
     ("sustain.api_token.create", "Create an API token", "API token created"),
     ("sustain.api_token.revoke", "Revoke an API token", "API token revoked"),
     ("sustain.roster.import", "Import the staff roster", "Roster imported"),

@@ -84,6 +84,24 @@ class ContractQuerySet(models.QuerySet["CommissioningContract"]):
         )
 
 
+# The contract's headline targets, each a percentage (0 to 100).
+TARGET_FIELDS = (
+    "target_training_coverage_pct",
+    "target_supervision_in_date_pct",
+    "target_overdue_max_pct",
+    "target_near_points",
+)
+
+
+def _target(
+    label: str, default: int, help_text: str
+) -> models.PositiveSmallIntegerField:
+    """A headline target: a whole percentage, 0 to 100 (a CHECK constraint too)."""
+    return models.PositiveSmallIntegerField(
+        label, default=default, validators=[MaxValueValidator(100)], help_text=help_text
+    )
+
+
 class CommissioningContract(models.Model):
     """A commissioner funds a provider to run a service, with workforce expectations."""
 
@@ -116,6 +134,28 @@ class CommissioningContract(models.Model):
         validators=[MinValueValidator(Decimal("0.1"))],
         help_text="Frontline worker FTE per manager FTE the contract expects, at most.",
     )
+    # The headline targets the commissioner's dashboard reports against. "Near"
+    # means within ``target_near_points`` percentage points on the wrong side.
+    target_training_coverage_pct = _target(
+        "training coverage target (%)",
+        90,
+        "The share of required training with a valid completion, at least.",
+    )
+    target_supervision_in_date_pct = _target(
+        "supervision in date target (%)",
+        90,
+        "The share of people whose supervision is in date, at least.",
+    )
+    target_overdue_max_pct = _target(
+        "overdue limit (%)",
+        5,
+        "The share of people overdue for supervision, at most.",
+    )
+    target_near_points = _target(
+        "near a target within (percentage points)",
+        5,
+        "How far short of a target still counts as near it, not missed.",
+    )
 
     objects = ContractQuerySet.as_manager()
 
@@ -130,6 +170,13 @@ class CommissioningContract(models.Model):
                 fields=["commissioner", "provider", "service", "starts_on"],
                 name="contract_unique_per_service_start",
             ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 0, f"{name}__lte": 100}),
+                    name=f"contract_{name}_0_to_100",
+                )
+                for name in TARGET_FIELDS
+            ],
         ]
 
     def __str__(self) -> str:

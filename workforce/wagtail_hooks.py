@@ -39,8 +39,31 @@ class OrganisationViewSet(ModelViewSet):
     ]
 
 
+class _ContractSaved:
+    """Save a contract through its service, which audits the terms that changed."""
+
+    def save_instance(self) -> Any:
+        from workforce.contracts import save_contract
+
+        with transaction.atomic():
+            instance = self.form.save(commit=False)  # type: ignore[attr-defined]
+            save_contract(contract=instance, actor=self.request.user)  # type: ignore[attr-defined]
+            self.form.save_m2m()  # type: ignore[attr-defined]
+        return instance
+
+
+class ContractCreateView(_ContractSaved, generic.CreateView):
+    pass
+
+
+class ContractEditView(_ContractSaved, generic.EditView):
+    pass
+
+
 class ContractViewSet(ModelViewSet):
     model = CommissioningContract
+    add_view_class = ContractCreateView
+    edit_view_class = ContractEditView
     icon = "doc-full"
     menu_label = "Contracts"
     list_display = ["provider", "commissioner", "service", "starts_on", "ends_on"]
@@ -53,6 +76,10 @@ class ContractViewSet(ModelViewSet):
         "ends_on",
         "caseload_threshold_per_fte",
         "expected_worker_manager_ratio",
+        "target_training_coverage_pct",
+        "target_supervision_in_date_pct",
+        "target_overdue_max_pct",
+        "target_near_points",
     ]
 
 

@@ -4,9 +4,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from commissioning.reports.common import SUPPRESSED, SUPPRESSION_THRESHOLD, Table
+from commissioning.reports.headline import TAG_CLASS, Standing
 
 register = template.Library()
 
@@ -39,3 +41,15 @@ def show(value: Any, key: str = "") -> str:
     if isinstance(value, Decimal) and key.startswith("pct"):
         return f"{value}%"
     return str(value)
+
+
+@register.simple_tag
+def standing_tag(value: str) -> str:
+    """A headline figure's standing against its target: its words in a tag."""
+    try:
+        found = Standing(value)
+    except ValueError:
+        found = Standing.NO_FIGURE
+    return format_html(
+        '<strong class="govuk-tag {}">{}</strong>', TAG_CLASS[found], found.value
+    )
