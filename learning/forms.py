@@ -13,6 +13,7 @@ from learning.models import ExceptionReason, ModulePage, Requirement
 from learning.rules import ExceptionKind
 from learning.services import extension_limit
 from workforce.dates import today
+from workforce.forms import SpreadsheetUploadForm
 
 
 class FeedbackForm(forms.Form):
@@ -164,3 +165,18 @@ class ExternalTrainingForm(ServiceForm):
             validate_evidence(evidence)
             evidence.name = f"evidence.{extension_of(evidence)}"
         return evidence
+
+
+class TrainingRecordsUploadForm(SpreadsheetUploadForm):
+    """A file of training done before Sustain, checked whole before any is saved."""
+
+    file = forms.FileField(
+        label="Training records file (CSV or Excel .xlsx)",
+        help_text="Columns: email, module, completed_on, evidence_reference. "
+        "Dates like 30/04/2025 or 2025-04-30.",
+    )
+    dry_run = forms.BooleanField(
+        label="Check the file only and show what it would record, do not save",
+        required=False,
+        initial=True,
+    )

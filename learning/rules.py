@@ -8,6 +8,7 @@ holds equal.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -160,3 +161,37 @@ def describe(status: Status, dates: StatusDates) -> str:
     return "Long-term absence" + (
         f" until {day(dates.exception_until)}" if dates.exception_until else ""
     )
+
+
+class RecordStanding(models.TextChoices):
+    """Where one past completion stands today, as an import's check shows it."""
+
+    IN_DATE = "in_date", "In date"
+    EXPIRED = "expired", "Already expired"
+    NEVER_EXPIRES = "never_expires", "Does not expire"
+    NOT_REQUIRED = "not_required", "Not required for their role"
+
+
+def record_standing(
+    *, completed_on: date, renewal_cycles: Sequence[int | None], as_of: date
+) -> tuple[RecordStanding, date | None]:
+    """Say whether a completion on ``completed_on`` still counts on ``as_of``.
+
+    ``renewal_cycles`` are the ``renewal_months`` of the requirements for this
+    module that apply to the person (empty: none does). The shortest cycle
+    decides; the completion stops counting on its ``expires_on``, as a status
+    turns overdue on its deadline. Returns the standing and the valid-until date.
+    """
+    if not renewal_cycles:
+        return RecordStanding.NOT_REQUIRED, None
+    expiries = [
+        day
+        for months in renewal_cycles
+        if (day := expires_on(completed_on, months)) is not None
+    ]
+    if not expiries:
+        return RecordStanding.NEVER_EXPIRES, None
+    valid_until = min(expiries)
+    if as_of >= valid_until:
+        return RecordStanding.EXPIRED, valid_until
+    return RecordStanding.IN_DATE, valid_until

@@ -857,6 +857,9 @@ def revoke_certificate(
     return completion
 
 
+ROSTER_EVIDENCE = "Training history in the go-live roster"
+
+
 @dataclass(frozen=True)
 class HistoryRecord:
     """One module a person completed before their organisation used Sustain."""
@@ -864,6 +867,7 @@ class HistoryRecord:
     person: StaffProfile
     module: ModulePage
     completed_on: date
+    evidence_reference: str = ROSTER_EVIDENCE
 
 
 @transaction.atomic
@@ -874,10 +878,11 @@ def record_training_history(
 
     Each record is external training, recorded and approved by ``recorded_by`` (the
     importer vouches for it, as a manager approving a certificate does) with the
-    roster as its evidence, and its completion on the date given. History is not
-    news: no "completed" message is sent (``completion_recorded`` is not sent), but
-    each record is audited, and the people's status rows and flags follow at once.
-    A completion already on that day is kept, not doubled.
+    record's evidence reference, and its completion on the date given. History is
+    not news: no "completed" message is sent (``completion_recorded`` is not sent),
+    but each record is audited, and the people's status rows and flags follow at
+    once. A completion already on that day is kept, not doubled: the unique
+    constraint decides, so two imports racing each other record it once.
     """
     created = 0
     now = timezone.now()
@@ -888,25 +893,33 @@ def record_training_history(
             person=record.person, module=record.module, day=record.completed_on
         ):
             continue
-        external = ExternalTraining.objects.create(
-            person=record.person,
-            module=record.module,
-            title=record.module.title[:200],
-            provider="Before Sustain",
-            completed_on=record.completed_on,
-            evidence_reference="Training history in the go-live roster",
-            recorded_by=recorded_by,
-            approved_by=recorded_by,
-            approved_at=now,
-        )
-        Completion.objects.create(
-            person=record.person,
-            module=record.module,
-            completed_on=record.completed_on,
-            content_version=record.module.content_version,
-            revision_id=record.module.live_revision_id,
-            external=external,
-        )
+        try:
+            with transaction.atomic():  # a savepoint: a lost race leaves nothing
+                external = ExternalTraining.objects.create(
+                    person=record.person,
+                    module=record.module,
+                    title=record.module.title[:200],
+                    provider="Before Sustain",
+                    completed_on=record.completed_on,
+                    evidence_reference=record.evidence_reference[:200],
+                    recorded_by=recorded_by,
+                    approved_by=recorded_by,
+                    approved_at=now,
+                )
+                Completion.objects.create(
+                    person=record.person,
+                    module=record.module,
+                    completed_on=record.completed_on,
+                    content_version=record.module.content_version,
+                    revision_id=record.module.live_revision_id,
+                    external=external,
+                )
+        except IntegrityError:
+            if completion_on(
+                person=record.person, module=record.module, day=record.completed_on
+            ):
+                continue
+            raise
         record_audit(
             actor=recorded_by,
             action="sustain.training_history.record",

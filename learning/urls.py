@@ -26,6 +26,16 @@ urlpatterns = [
         views.team_matrix_export,
         name="team_matrix_export",
     ),
+    path(
+        "team/history/import/",
+        views.import_training_records,
+        name="import_training_records",
+    ),
+    path(
+        "team/history/template.<str:fmt>",
+        views.training_records_template,
+        name="training_records_template",
+    ),
     path("people/<int:person_id>/", views.person_training, name="person_training"),
     path(
         "people/<int:person_id>/exceptions/new/",

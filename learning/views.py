@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role, has_role
 from config import exports
 from home import listing
-from learning import papers, queries
+from learning import history, papers, queries
 from learning.certificates import certificate_facts, certificate_pdf
 from learning.evidence import content_type_of, stored_extension
 from learning.forms import (
@@ -36,6 +36,7 @@ from learning.forms import (
     ExternalTrainingForm,
     FeedbackForm,
     RevokeCertificateForm,
+    TrainingRecordsUploadForm,
 )
 from learning.models import (
     Attempt,
@@ -47,7 +48,7 @@ from learning.models import (
     SectionVisit,
     TrainingException,
 )
-from learning.rules import Status
+from learning.rules import RecordStanding, Status
 from learning.services import (
     InvalidAnswers,
     LearningError,
@@ -587,6 +588,7 @@ def team_matrix(request: HttpRequest) -> HttpResponse:
             "listing": page,
             "as_of": as_of,
             "query": request.GET.urlencode(),
+            "can_import_records": has_role(request.user, *MANAGER_ROLES),
         },
     )
 
@@ -869,3 +871,50 @@ def external_evidence(request: HttpRequest, pk: int) -> HttpResponseBase:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Training records from before Sustain ------------------------------------------
+
+
+@login_required
+def training_records_template(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """An empty training records file in the columns the import reads, to fill in."""
+    if not has_role(request.user, *MANAGER_ROLES):
+        raise PermissionDenied
+    if fmt not in exports.FORMATS:
+        raise Http404
+    sheet = exports.Sheet(title="Training records", headers=history.COLUMNS, rows=[])
+    return exports.response([sheet], fmt, filename="training-records-template")
+
+
+@login_required
+def import_training_records(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload training done before Sustain: check it whole, then record all or none."""
+    if not has_role(request.user, *MANAGER_ROLES):
+        raise PermissionDenied
+    result = None
+    form = TrainingRecordsUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = history.import_training_records(
+                form.cleaned_data["file"],
+                importer=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+                file_format=form.file_format,
+            )
+        except history.RecordsBusy as busy:
+            form.add_error(None, str(busy))
+        if result is not None and result.ok and not result.dry_run:
+            messages.success(request, f"Training records imported. {result.summary()}")
+            return redirect("learning:import_training_records")
+    return render(
+        request,
+        "learning/import_training_records.html",
+        {
+            "form": form,
+            "result": result,
+            "columns": history.COLUMNS,
+            "standing": RecordStanding,
+        },
+        status=400 if form.errors or (result is not None and not result.ok) else 200,
+    )

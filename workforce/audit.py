@@ -72,6 +72,11 @@ ACTIONS = (
         "Training history recorded",
     ),
     (
+        "sustain.training_history.import",
+        "Import training records from before Sustain",
+        "Training records imported",
+    ),
+    (
         "sustain.roster.quiet_start",
         "Start an organisation quietly",
         "Quiet start set",

@@ -3,7 +3,29 @@ from django import forms
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
-class RosterUploadForm(forms.Form):
+class SpreadsheetUploadForm(forms.Form):
+    """A CSV or Excel file of at most 5 MB, read into bytes with its format known.
+
+    Every file import's form (the roster, training records) starts from this one,
+    so a file too large or of the wrong type is refused in the same words.
+    """
+
+    file = forms.FileField(label="File (CSV or Excel .xlsx)")
+    file_format = "csv"
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB. Split it.")
+        name = upload.name.lower()
+        if name.endswith(".xlsx"):
+            self.file_format = "xlsx"
+        elif not name.endswith(".csv"):
+            raise forms.ValidationError("Choose a .csv or .xlsx file.")
+        return upload.read()
+
+
+class RosterUploadForm(SpreadsheetUploadForm):
     """A CSV roster file, checked whole before anything is saved."""
 
     file = forms.FileField(
@@ -32,16 +54,3 @@ class RosterUploadForm(forms.Form):
         "everyone's flags without telling anyone of the backlog, and nobody is "
         "invited. Invite people from their page when you are ready.",
     )
-
-    file_format = "csv"
-
-    def clean_file(self) -> bytes:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB. Split it.")
-        name = upload.name.lower()
-        if name.endswith(".xlsx"):
-            self.file_format = "xlsx"
-        elif not name.endswith(".csv"):
-            raise forms.ValidationError("Choose a .csv or .xlsx file.")
-        return upload.read()

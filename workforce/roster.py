@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -167,8 +167,14 @@ class RosterRow:
     history: list[tuple[object, date]] = field(default_factory=list)
 
 
-def read_csv(content: bytes | str) -> list[dict[str, str]] | RowError:
-    """Decode and parse CSV text; return its rows, or an error about the header."""
+def read_csv(
+    content: bytes | str, *, columns: Sequence[str] = COLUMNS
+) -> list[dict[str, str]] | RowError:
+    """Decode and parse CSV text; return its rows, or an error about the header.
+
+    ``columns`` are the ones the header must name (the roster's by default; the
+    training records import passes its own).
+    """
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
@@ -183,6 +189,7 @@ def read_csv(content: bytes | str) -> list[dict[str, str]] | RowError:
             {key: _unescape((value or "").strip()) for key, value in row.items() if key}
             for row in reader
         ),
+        columns,
     )
 
 
@@ -194,9 +201,9 @@ def _unescape(value: str) -> str:
 
 
 def _header_and_rows(
-    header: list[str], lines: Iterable[dict[str, str]]
+    header: list[str], lines: Iterable[dict[str, str]], columns: Sequence[str]
 ) -> list[dict[str, str]] | RowError:
-    missing = [name for name in COLUMNS if name not in header]
+    missing = [name for name in columns if name not in header]
     if missing:
         return RowError(1, f"The header is missing column(s): {', '.join(missing)}.")
     rows: list[dict[str, str]] = []
@@ -219,7 +226,9 @@ def _xlsx_text(value: object) -> str:
     return _unescape(str(value).strip())
 
 
-def read_xlsx(content: bytes) -> list[dict[str, str]] | RowError:
+def read_xlsx(
+    content: bytes, *, columns: Sequence[str] = COLUMNS
+) -> list[dict[str, str]] | RowError:
     """Read the first sheet of an Excel workbook (values only, never formulas)."""
     from openpyxl import load_workbook
 
@@ -246,7 +255,7 @@ def read_xlsx(content: bytes) -> list[dict[str, str]] | RowError:
                     if name
                 }
 
-        return _header_and_rows(header, records())
+        return _header_and_rows(header, records(), columns)
     except Exception:  # a damaged sheet part
         return RowError(1, "The file is not a readable Excel (.xlsx) workbook.")
     finally:
@@ -254,12 +263,12 @@ def read_xlsx(content: bytes) -> list[dict[str, str]] | RowError:
 
 
 def read_upload(
-    content: bytes | str, file_format: str = "csv"
+    content: bytes | str, file_format: str = "csv", *, columns: Sequence[str] = COLUMNS
 ) -> list[dict[str, str]] | RowError:
-    """Read a roster file of either format into rows of text by column name."""
+    """Read an uploaded file of either format into rows of text by column name."""
     if file_format == "xlsx" and isinstance(content, bytes):
-        return read_xlsx(content)
-    return read_csv(content)
+        return read_xlsx(content, columns=columns)
+    return read_csv(content, columns=columns)
 
 
 def current_roster(user: User | AnonymousUser, *, as_of: date) -> list[list[object]]:
@@ -301,7 +310,7 @@ EARLIEST_DATE = date(1950, 1, 1)
 START_AT_MOST_DAYS_AHEAD = 366
 
 
-def _parse_date(
+def parse_date_cell(
     value: str,
     column: str,
     line: int,
@@ -310,7 +319,11 @@ def _parse_date(
     latest: date | None = None,
     too_late: str = "is more than a year ahead: check the year",
 ) -> date | None:
-    """Read 2025-04-30 or 30/04/2025 within the roster's bounds, or record why not."""
+    """Read 2025-04-30 or 30/04/2025 within the roster's bounds, or record why not.
+
+    Shared by every file import (the roster, training records), so a date means
+    the same and is refused in the same words in each.
+    """
     try:
         parsed = parse_date_text(value)
     except ValueError as error:
@@ -374,7 +387,7 @@ def _parse_history(
                     column,
                 )
             )
-        completed = _parse_date(
+        completed = parse_date_cell(
             when.strip(),
             column,
             line,
@@ -593,7 +606,7 @@ def check_rows(
             )
         started = None
         if row.get("started_in_role"):
-            started = _parse_date(
+            started = parse_date_cell(
                 row["started_in_role"],
                 "started_in_role",
                 line,
@@ -602,15 +615,15 @@ def check_rows(
             )
         qualified = None
         if row.get("qualified_on"):
-            qualified = _parse_date(
+            qualified = parse_date_cell(
                 row["qualified_on"], "qualified_on", line, row_errors, latest=as_of
             )
         left_on = None
         if row.get("left_on"):
-            left_on = _parse_date(row["left_on"], "left_on", line, row_errors)
+            left_on = parse_date_cell(row["left_on"], "left_on", line, row_errors)
         last_supervised = None
         if row.get("last_supervised_on"):
-            last_supervised = _parse_date(
+            last_supervised = parse_date_cell(
                 row["last_supervised_on"],
                 "last_supervised_on",
                 line,
@@ -835,11 +848,15 @@ def save_roster_rows(
     return result
 
 
-class RosterBusy(Exception):
+class ImportBusy(Exception):
+    """Another import of the same kind is running and did not finish in time."""
+
+
+class RosterBusy(ImportBusy):
     """Another roster import is running and did not finish in time."""
 
 
-# The key of the PostgreSQL advisory lock imports take (any number no one else uses).
+# The keys of the PostgreSQL advisory locks imports take (numbers no one else uses).
 ROSTER_LOCK_KEY = 7_310_001
 
 
@@ -848,7 +865,19 @@ def _one_import_at_a_time() -> None:
 
     One lock for every organisation, because an email is unique across all of
     them: two organisations importing one new address at once would collide.
-    SQLite (the embedded default) already lets one writer in at a time.
+    """
+    one_at_a_time(
+        lock_key=ROSTER_LOCK_KEY,
+        busy=RosterBusy("Another roster import is running. Try again in a minute."),
+    )
+
+
+def one_at_a_time(*, lock_key: int, busy: ImportBusy) -> None:
+    """Wait, within this transaction, for any other holder of ``lock_key`` to finish.
+
+    Raises ``busy`` if that takes longer than ``ROSTER_LOCK_WAIT_SECONDS``, so the
+    page or the API can ask to try again. SQLite (the embedded default) already
+    lets one writer in at a time.
     """
     if connection.vendor != "postgresql":
         return
@@ -857,11 +886,9 @@ def _one_import_at_a_time() -> None:
         cursor.execute(f"SET LOCAL lock_timeout = '{wait}s'")
         try:
             with transaction.atomic():  # a savepoint, so the refusal can be reported
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROSTER_LOCK_KEY])
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key])
         except OperationalError as error:
-            raise RosterBusy(
-                "Another roster import is running. Try again in a minute."
-            ) from error
+            raise busy from error
         cursor.execute("SET LOCAL lock_timeout = DEFAULT")
 
 

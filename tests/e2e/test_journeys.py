@@ -667,3 +667,72 @@ def _fill_date(page, legend: str, value) -> None:
     group.get_by_label("Day").fill(str(value.day))
     group.get_by_label("Month").fill(str(value.month))
     group.get_by_label("Year").fill(str(value.year))
+
+
+class TestTrainingRecords:
+    def test_a_manager_sees_an_expired_record_fixes_a_bad_row_and_imports(
+        self, page, demo, switch_to, assert_accessible
+    ):
+        switch_to("manager")
+        _ok(page.goto("/workforce/roster/import/"))
+        page.get_by_role("link", name="import training records").click()
+        assert page.locator("h1").inner_text() == (
+            "Import training records from before Sustain"
+        )
+        assert_accessible(page)
+        sam = StaffProfile.objects.select_related("user").get(
+            user__username="practitioner"
+        )
+        module = ModulePage.objects.live().get(slug="understanding-cse")
+        held = set(
+            Completion.objects.filter(person=sam, module=module).values_list(
+                "completed_on", flat=True
+            )
+        )
+        expired, recent = (
+            next(
+                day
+                for n in range(start, start + 60)
+                if (day := today() - timedelta(days=n)) not in held
+            )
+            for start in (800, 20)
+        )
+
+        def upload(*rows: str) -> None:
+            body = "\n".join(["email,module,completed_on,evidence_reference", *rows])
+            page.get_by_label(
+                "Training records file (CSV or Excel .xlsx)"
+            ).set_input_files(
+                {"name": "records.csv", "mimeType": "text/csv", "buffer": body.encode()}
+            )
+            page.get_by_role("button", name="Upload").click()
+
+        first = f"{sam.user.email},{module.title},{expired:%d/%m/%Y},OLD-LMS-1"
+        upload(first, f"{sam.user.email},No such module,{recent:%d/%m/%Y},OLD-LMS-2")
+        assert "Nothing was saved" in page.locator(".govuk-error-summary").inner_text()
+        assert "is not a training module" in page.locator("#line-3").inner_text()
+        assert_accessible(page)
+
+        # Fixed, and checked first (the box is ticked): the old one shows expired.
+        second = f"{sam.user.email},{module.slug},{recent:%d/%m/%Y},OLD-LMS-2"
+        upload(first, second)
+        assert "Expired" in page.locator("#line-2").inner_text()
+        assert "In date" in page.locator("#line-3").inner_text()
+        assert "will not put anyone in date" in page.locator("main").inner_text()
+        assert not Completion.objects.filter(
+            person=sam, completed_on__in=[expired, recent]
+        ).exists()
+        assert_accessible(page)
+
+        page.get_by_label("Check the file only").uncheck()
+        upload(first, second)
+        assert "Training records imported. Recorded 2 training records" in (
+            page.locator("main").inner_text()
+        )
+        assert (
+            Completion.objects.filter(
+                person=sam, completed_on__in=[expired, recent]
+            ).count()
+            == 2
+        )
+        assert_accessible(page)

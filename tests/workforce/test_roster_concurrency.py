@@ -80,11 +80,13 @@ def post_at_once(key: str, times: int) -> list[tuple[int, dict]]:
     return answers
 
 
-def hold_the_lock(held: threading.Event, release: threading.Event) -> None:
-    """Hold the roster lock on a connection of its own, as a long import would."""
+def hold_the_lock(
+    held: threading.Event, release: threading.Event, key: int = ROSTER_LOCK_KEY
+) -> None:
+    """Hold an import's lock on a connection of its own, as a long import would."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROSTER_LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
             held.set()
             release.wait(timeout=30)
     finally:
