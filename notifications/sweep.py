@@ -85,6 +85,7 @@ from supervision.rules import Status as SupervisionState
 from supervision.rules import escalation_recipient
 from supervision.services import sync_supervision_status
 from workforce.models import Organisation, StaffProfile
+from workforce.services import end_quiet_starts
 
 logger = logging.getLogger(__name__)
 
@@ -296,7 +297,7 @@ def finish_daily_sweep(*, as_of: date, now: datetime | None = None) -> SweepRun 
         counts["leavers"] = _end_leavers_access(as_of=as_of, now=now)
         if quiet:
             # Their first sweep is done: from tomorrow they are told as everyone is.
-            Organisation.objects.filter(pk__in=quiet).update(quiet_start_from=None)
+            end_quiet_starts(organisation_ids=quiet, as_of=as_of)
             counts["quiet_started"] = len(quiet)
         run.status = SweepRunStatus.SUCCEEDED
         run.finished_at = now

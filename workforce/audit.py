@@ -82,6 +82,11 @@ ACTIONS = (
         "Quiet start set",
     ),
     (
+        "sustain.organisation.quiet_start_end",
+        "End an organisation's quiet start after its first sweep",
+        "Quiet start done",
+    ),
+    (
         "sustain.notifications.email_frequency",
         "Choose how to be emailed about others",
         "Email frequency chosen",

@@ -920,16 +920,11 @@ def start_quietly(
     """Hold the reminders and escalations of these organisations' first daily sweep
     on or after ``as_of`` (a go-live): their flags open, but nobody is told of the
     backlog. Returns how many organisations were set."""
+    from workforce.services import set_quiet_start
+
     organisations = list(Organisation.objects.filter(pk__in=set(organisation_ids)))
     for organisation in organisations:
-        organisation.quiet_start_from = as_of
-        organisation.save(update_fields=["quiet_start_from"])
-        record_audit(
-            actor=actor,
-            action="sustain.roster.quiet_start",
-            instance=organisation,
-            summary=f"Quiet start from {as_of.isoformat()}",
-        )
+        set_quiet_start(organisation=organisation, starts_on=as_of, actor=actor)
     return len(organisations)
 
 

@@ -18,8 +18,46 @@ from workforce.models import (
 from workforce.signals import staff_changed
 
 
+class _OrganisationSaved:
+    """Save an organisation with its quiet start set through the service, which
+    audits it: the form saves every other field, then ``set_quiet_start`` the date
+    the admin chose, in one transaction."""
+
+    def save_instance(self) -> Any:
+        from workforce.services import set_quiet_start
+
+        form = self.form  # type: ignore[attr-defined]
+        wanted = form.cleaned_data.get("quiet_start_from")
+        current = form.instance
+        form.instance.quiet_start_from = (
+            Organisation.objects.filter(pk=current.pk)
+            .values_list("quiet_start_from", flat=True)
+            .first()
+            if current.pk
+            else None
+        )
+        with transaction.atomic():
+            instance = super().save_instance()  # type: ignore[misc]
+            set_quiet_start(
+                organisation=instance,
+                starts_on=wanted,
+                actor=self.request.user,  # type: ignore[attr-defined]
+            )
+        return instance
+
+
+class OrganisationCreateView(_OrganisationSaved, generic.CreateView):
+    pass
+
+
+class OrganisationEditView(_OrganisationSaved, generic.EditView):
+    pass
+
+
 class OrganisationViewSet(ModelViewSet):
     model = Organisation
+    add_view_class = OrganisationCreateView
+    edit_view_class = OrganisationEditView
     icon = "site"
     list_display = [
         "name",

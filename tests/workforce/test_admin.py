@@ -148,3 +148,87 @@ class TestAdminEditsGoThroughTheServices:
         assert response.status_code == 302, response.content.decode()[:2000]
         after = SupervisionStatus.objects.get(person=person).escalate_on
         assert (after - before).days == 7
+
+
+class TestQuietStartInTheAdmin:
+    """An organisation's quiet start, set in the admin, goes through the service."""
+
+    def _form(self, org, quiet_start_from=""):
+        return {
+            "name": org.name,
+            "slug": org.slug,
+            "is_provider": "on",
+            "supervision_retention_months": org.supervision_retention_months,
+            "quiet_start_from": quiet_start_from,
+        }
+
+    def _entries(self, org):
+        from wagtail.models import ModelLogEntry
+
+        return ModelLogEntry.objects.filter(
+            action="sustain.roster.quiet_start", object_id=str(org.pk)
+        ).order_by("pk")
+
+    def test_setting_changing_and_clearing_it_is_audited_each_time(
+        self, client, admin_user
+    ):
+        from tests.factories import OrganisationFactory
+
+        org = OrganisationFactory(name="Harbourside Care", slug="harbourside")
+        client.force_login(admin_user)
+        url = reverse("organisations:edit", args=[org.pk])
+
+        for day in ("2026-12-07", "2026-12-07", "2026-12-14", ""):
+            response = client.post(url, self._form(org, day))
+            assert response.status_code == 302, response.content.decode()[:2000]
+
+        org.refresh_from_db()
+        assert org.quiet_start_from is None
+        # The repeat of the same date changed nothing, so it left no entry.
+        assert [
+            (e.user_id, e.data["from"], e.data["to"]) for e in self._entries(org)
+        ] == [
+            (admin_user.pk, None, "2026-12-07"),
+            (admin_user.pk, "2026-12-07", "2026-12-14"),
+            (admin_user.pk, "2026-12-14", None),
+        ]
+
+    def test_a_new_organisation_with_a_quiet_start_is_audited(self, client, admin_user):
+        from workforce.models import Organisation
+
+        client.force_login(admin_user)
+
+        response = client.post(
+            reverse("organisations:add"),
+            {
+                "name": "New Start Fostering",
+                "slug": "new-start",
+                "is_provider": "on",
+                "supervision_retention_months": 72,
+                "quiet_start_from": "2026-12-07",
+            },
+        )
+
+        assert response.status_code == 302, response.content.decode()[:2000]
+        org = Organisation.objects.get(slug="new-start")
+        assert org.quiet_start_from.isoformat() == "2026-12-07"
+        assert self._entries(org).get().user_id == admin_user.pk
+
+    def test_the_sweep_that_honours_it_ends_it_and_says_so(self, admin_user):
+        from datetime import date
+
+        from wagtail.models import ModelLogEntry
+
+        from notifications.sweep import run_daily_sweep
+        from tests.factories import OrganisationFactory
+
+        org = OrganisationFactory(quiet_start_from=date(2026, 12, 7))
+
+        run_daily_sweep(as_of=date(2026, 12, 7))
+
+        org.refresh_from_db()
+        assert org.quiet_start_from is None
+        entry = ModelLogEntry.objects.get(
+            action="sustain.organisation.quiet_start_end", object_id=str(org.pk)
+        )
+        assert entry.user is None
