@@ -22,13 +22,17 @@ PAGES_BY_LOGIN = {
         "/supervision/supervisees/",
         "/supervision/sessions/new/",
         "/learning/team/",
+        "/notifications/",
+        "/notifications/email/",
     ],
     "manager": [
         "/",
         "/workforce/roster/import/",
+        "/learning/team/history/import/",
         "/supervision/organisation/",
         "/learning/team/",
         "/commissioning/",
+        "/notifications/email/",
     ],
     "commissioner": ["/", "/commissioning/", "/commissioning/api-token/"],
     "editor": ["/"],
@@ -65,6 +69,19 @@ class TestAccessibility:
                 assert response.status == 200, f"{username} {path}"
                 assert page.locator("h1").count() == 1, f"{username} {path}"
                 assert_accessible(page)
+
+    def test_the_email_settings_errors_have_no_violations(
+        self, page, demo, sign_in, assert_accessible
+    ):
+        sign_in("supervisor", DEMO_PASSWORD)
+        page.goto("/notifications/email/")
+        # A choice the form does not offer (as a stale or tampered page would send).
+        page.locator("input[type=radio]").first.evaluate("radio => radio.value = 'x'")
+        page.locator("input[type=radio]").first.check()
+        page.get_by_role("button", name="Save").click()
+
+        assert page.get_by_text("There is a problem").is_visible()
+        assert_accessible(page)
 
     def test_the_not_found_page_has_no_violations(self, page, assert_accessible):
         response = page.goto("/no-such-page/")

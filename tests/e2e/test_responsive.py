@@ -120,6 +120,9 @@ class TestPhones:
             ("supervisor", "/supervision/sessions/"),
             ("commissioner", "/commissioning/providers/"),
             ("practitioner", "/learning/certificates/"),
+            ("supervisor", "/notifications/email/"),
+            ("manager", "/notifications/email/"),
+            ("manager", "/learning/team/history/import/"),
         ):
             assert any(p.startswith(prefix) for p in reached[username]), (
                 username,
