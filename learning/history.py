@@ -301,20 +301,32 @@ def _check_evidence(line: RecordLine) -> None:
 
 
 def _find_recorded(lines: list[RecordLine]) -> None:
-    """Mark the records Sustain already holds (a completion that person and day)."""
+    """Mark the records Sustain already holds (a completion that person and day),
+    and refuse one whose completion was revoked: importing it again would undo
+    the revocation without anyone deciding to."""
     wanted = [line for line in lines if not line.errors]
     if not wanted:
         return
-    held = set(
-        Completion.objects.filter(
-            person_id__in={line.person.pk for line in wanted if line.person},
-            module_id__in={line.module.pk for line in wanted if line.module},
-        ).values_list("person_id", "module_id", "completed_on")
-    )
+    held: dict[tuple[int, int, date], bool] = {}
+    for person_id, module_id, completed_on, revoked_at in Completion.objects.filter(
+        person_id__in={line.person.pk for line in wanted if line.person},
+        module_id__in={line.module.pk for line in wanted if line.module},
+    ).values_list("person_id", "module_id", "completed_on", "revoked_at"):
+        key = (person_id, module_id, completed_on)
+        held[key] = held.get(key, False) or revoked_at is None
     for line in wanted:
-        if line.person and line.module:
-            key = (line.person.pk, line.module.pk, line.completed_on)
-            line.already_recorded = key in held
+        if not (line.person and line.module and line.completed_on):
+            continue
+        standing = held.get((line.person.pk, line.module.pk, line.completed_on))
+        if standing is False:
+            line.errors.append(
+                RowError(
+                    line.line,
+                    "This completion was revoked on Sustain, so it cannot be "
+                    "imported again.",
+                )
+            )
+        line.already_recorded = bool(standing)
 
 
 def _add_standings(lines: list[RecordLine], *, as_of: date) -> None:

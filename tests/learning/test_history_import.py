@@ -415,3 +415,17 @@ def test_a_check_through_the_service_writes_nothing(harbour):
 
     assert result.ok and len(result.to_record) == 1
     assert not Completion.objects.exists()
+
+
+def test_a_revoked_completion_cannot_come_back_by_import(manager_client, harbour):
+    done = today() - timedelta(days=60)
+    upload(manager_client, csv_file(row(done=uk(done))), check=False)
+    Completion.objects.filter(person=harbour["sam"]).update(
+        revoked_at=timezone.now(), revoked_by=harbour["manager"].user
+    )
+
+    page = upload(manager_client, csv_file(row(done=uk(done))), check=False)
+
+    assert page.status_code == 400
+    assert "was revoked on Sustain" in page.content.decode()
+    assert Completion.objects.filter(revoked_at__isnull=True).count() == 0
