@@ -199,3 +199,67 @@ class TestLongWords:
                 assert page.get_by_text(unbroken[:50], exact=False).count() >= 1
                 width, viewport = overflow(page)
                 assert width <= viewport, f"{path} is {width}px wide: {widest(page)}"
+
+
+class TestPagesOnlyALinkReaches:
+    def test_a_revoked_certificates_pages_fit_a_phone_and_pass_axe(
+        self, page, demo, sign_in, assert_accessible
+    ):
+        """The crawl cannot reach these: a printed link opens the public page, and
+        the PDF's address answers 410 once revoked. Both are read on phones."""
+        from learning.models import Completion
+        from learning.services import revoke_certificate
+
+        holder = StaffProfile.objects.get(user__username="practitioner")
+        completion = Completion.objects.filter(person=holder).first()
+        manager = StaffProfile.objects.get(user__username="manager").user
+        revoke_certificate(
+            completion_id=completion.pk,
+            revoked_by=manager,
+            reason="Taken by someone else",
+            as_of=today(),
+        )
+        page.set_viewport_size(PHONE)
+
+        response = page.goto(f"/learning/certificates/{completion.verification_id}/")
+        assert response.status == 200
+        assert "It is not valid." in page.locator("main").inner_text()
+        width, viewport = overflow(page)
+        assert width <= viewport, widest(page)
+        assert_accessible(page, best_practice=True)
+
+        sign_in("practitioner", DEMO_PASSWORD)
+        response = page.goto(f"/learning/completions/{completion.pk}/certificate.pdf")
+        assert response.status == 410
+        assert page.locator("h1").inner_text() == "This certificate has been revoked"
+        width, viewport = overflow(page)
+        assert width <= viewport, widest(page)
+        assert_accessible(page, best_practice=True)
+
+
+class TestPrint:
+    def test_the_commissioners_dashboard_prints_on_a4_as_a_report(
+        self, page, demo, sign_in
+    ):
+        import pypdfium2
+
+        sign_in("commissioner", DEMO_PASSWORD)
+        assert page.goto("/commissioning/").status == 200
+        page.emulate_media(media="print")
+        # An A4 page's printable width at 96 CSS pixels to the inch, less margins.
+        page.set_viewport_size({"width": 703, "height": 1000})
+        width, viewport = overflow(page)
+        assert width <= viewport + 1, widest(page)  # 1 px: sub-pixel rounding
+        assert not page.locator(".govuk-service-navigation").is_visible()
+
+        pdf = pypdfium2.PdfDocument(page.pdf(format="A4", prefer_css_page_size=True))
+
+        assert pdf[0].get_size() == pytest.approx((595.3, 841.9), abs=1)
+        first = pdf[0].get_textpage().get_text_range()
+        assert "Headline against contract targets" in first
+        assert "Sign out" not in first
+        text = " ".join(
+            " ".join(p.get_textpage().get_text_range().split()) for p in pdf
+        )
+        assert "Training coverage, by month" in text
+        assert "Download every table" not in text
