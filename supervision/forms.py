@@ -366,7 +366,7 @@ class CPDRecordForm(ServiceForm):
     period = forms.ChoiceField(label="CPD year")
     format = forms.ChoiceField(
         label="Format",
-        choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")],
+        choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("pdf", "PDF")],
         initial="csv",
     )
 

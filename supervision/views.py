@@ -27,7 +27,7 @@ from config import exports
 from config.exports import download_stem
 from home import listing
 from supervision import agreements, sealed_notes, services
-from supervision.cpd import cpd_sheet
+from supervision.cpd import cpd_pdf, cpd_sheet
 from supervision.forms import (
     ActionForm,
     AgreementForm,
@@ -165,14 +165,23 @@ def my_supervision(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def my_cpd_record(request: HttpRequest) -> HttpResponse:
-    """The practitioner's own CPD record for a CPD year, as CSV or XLSX."""
+    """The practitioner's own CPD record for a CPD year, as CSV, XLSX or PDF.
+
+    Always the signed-in person's own: there is no way to ask for anyone else's."""
     profile = _profile_or_404(request)
     as_of = today()
     form = CPDRecordForm(request.GET or None, as_of=as_of)
     if request.GET and form.is_valid():
         start, end = form.period_dates()
-        sheet = cpd_sheet(profile, start=start, end=end)
         stem = download_stem(profile.full_name, "cpd", start, end)
+        if form.cleaned_data["format"] == "pdf":
+            response = HttpResponse(
+                cpd_pdf(profile, start=start, end=end), content_type="application/pdf"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{stem}.pdf"'
+            response["Cache-Control"] = "private, no-store"
+            return response
+        sheet = cpd_sheet(profile, start=start, end=end)
         return exports.response([sheet], form.cleaned_data["format"], filename=stem)
     return render(
         request,

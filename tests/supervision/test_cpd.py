@@ -101,3 +101,105 @@ class TestTheDemoPractitionersCPDRecord:
         page = response.content.decode()
         assert "Select CPD year from the list" in page
         assert "Select format from the list" in page
+
+
+def pdf_text(response) -> str:  # type: ignore[no-untyped-def]
+    """Open the downloaded PDF and read every page's text, as a reader would."""
+    import pypdfium2
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    pdf = pypdfium2.PdfDocument(response.content)
+    text = " ".join(page.get_textpage().get_text_range() for page in pdf)
+    # Lines wrap inside paragraphs: compare words, not line breaks.
+    return " ".join(text.split())
+
+
+class TestTheCPDRecordAsPDF:
+    @pytest.fixture
+    def period(self) -> str:
+        return cpd_years(today())[1][0]  # last full CPD year
+
+    @pytest.fixture
+    def record(self, pair, period):
+        from datetime import date, timedelta
+
+        from tests.factories.learning import CompletionFactory
+        from tests.factories.supervision import SupervisionSessionFactory
+
+        supervisor, supervisee = pair
+        start = date.fromisoformat(period)
+        completion = CompletionFactory(
+            person=supervisee, completed_on=start + timedelta(days=40)
+        )
+        session = SupervisionSessionFactory(
+            supervisor=supervisor,
+            held_on=start + timedelta(days=70),
+            experience="SUPERVISOR-EXPERIENCE-NOTE",
+            wellbeing_notes="SUPERVISOR-WELLBEING-NOTE",
+            attendees=[supervisee],
+        )
+        SessionAttendance.objects.filter(session=session).update(
+            supervisee_reflection="Naming the impact early made it smaller.",
+            practice_change="I note the impact in my log the same day.",
+            reflection_in_cpd=True,
+            reflection_discussed_with_peer=True,
+            wellbeing_notes="SUPERVISOR-ATTENDEE-NOTE",
+        )
+        kept_out = SupervisionSessionFactory(
+            supervisor=supervisor,
+            held_on=start + timedelta(days=100),
+            attendees=[supervisee],
+        )
+        SessionAttendance.objects.filter(session=kept_out).update(
+            supervisee_reflection="A PRIVATE REFLECTION KEPT OUT",
+            reflection_in_cpd=False,
+        )
+        return supervisor, supervisee, completion
+
+    def test_the_pdf_lists_completions_and_chosen_reflections_only(
+        self, client, record, period
+    ):
+        _, supervisee, completion = record
+        client.force_login(supervisee.user)
+
+        text = pdf_text(
+            client.get(
+                reverse("supervision:my_cpd_record"),
+                {"period": period, "format": "pdf"},
+            )
+        )
+
+        assert "CPD record" in text
+        assert supervisee.full_name in text
+        assert completion.module.title in text
+        assert "Training course (external)" in text
+        assert "Naming the impact early made it smaller." in text
+        assert "I note the impact in my log the same day." in text
+        assert "Discussed with a peer Yes" in text
+        held_on = SessionAttendance.objects.get(reflection_in_cpd=True).session.held_on
+        assert f"{held_on.day} {held_on:%B %Y}" in text  # the reflection's date
+        for private in (
+            "SUPERVISOR-EXPERIENCE-NOTE",
+            "SUPERVISOR-WELLBEING-NOTE",
+            "SUPERVISOR-ATTENDEE-NOTE",
+            "A PRIVATE REFLECTION KEPT OUT",
+        ):
+            assert private not in text
+
+    def test_no_one_else_can_download_it(self, client, record, period):
+        """The supervisor asking, even naming the supervisee, gets their own record."""
+        supervisor, supervisee, completion = record
+        client.force_login(supervisor.user)
+
+        text = pdf_text(
+            client.get(
+                reverse("supervision:my_cpd_record"),
+                {"period": period, "format": "pdf", "person": supervisee.pk},
+            )
+        )
+
+        assert supervisor.full_name in text
+        assert supervisee.full_name not in text
+        assert completion.module.title not in text
+        assert "Naming the impact early" not in text
