@@ -48,6 +48,14 @@ class PolicyViewSet(ModelViewSet):
         "is_default",
         "job_role",
         "stages_follow",
+        # Which sessions reset the clock: long enough, in a counted format.
+        "min_minutes",
+        "counts_group",
+        "counts_peer",
+        # Wales: the consolidation period and its longest interval.
+        "consolidation_months",
+        "consolidation_interval_days",
+        "debrief_within_days",
         "due_soon_days",
         "first_escalation_days",
     ]

@@ -1,6 +1,6 @@
 """Retention, actions and the home panels."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -137,6 +137,21 @@ class TestHomePanels:
         assert "Your supervision" in body and "Escalated twice" in body
 
 
+def default_policy_form(policy, **changes: str) -> dict[str, str]:
+    """The default policy's admin form, as seeded, with ``changes``."""
+    return {
+        "name": policy.name,
+        "is_default": "on",
+        "stages_follow": "started",
+        "min_minutes": "60",
+        "consolidation_interval_days": "28",
+        "debrief_within_days": "2",
+        "due_soon_days": "7",
+        "first_escalation_days": "14",
+        **changes,
+    }
+
+
 class TestPolicyAdmin:
     def test_a_platform_admin_edits_the_default_policy(self, client, make_person):
         from supervision.models import SupervisionPolicy
@@ -146,18 +161,44 @@ class TestPolicyAdmin:
 
         response = client.post(
             reverse("supervision_policies:edit", args=[policy.pk]),
-            {
-                "name": policy.name,
-                "is_default": "on",
-                "stages_follow": "started",
-                "due_soon_days": "10",
-                "first_escalation_days": "14",
-            },
+            default_policy_form(policy, due_soon_days="10"),
         )
 
         assert response.status_code == 302
         policy.refresh_from_db()
         assert policy.due_soon_days == 10
+
+    def test_an_admin_lets_group_sessions_count_and_the_clock_follows_at_once(
+        self, client, make_person, pair, as_of
+    ):
+        from supervision.models import SupervisionPolicy, SupervisionStatus
+
+        supervisor, supervisee = pair
+        SupervisionSessionFactory(
+            supervisor=supervisor,
+            held_on=as_of - timedelta(days=40),
+            attendees=[supervisee],
+        )
+        SupervisionSessionFactory(
+            supervisor=supervisor,
+            held_on=as_of - timedelta(days=5),
+            format="group",
+            attendees=[supervisee],
+        )
+        sync_supervision_status(person_ids=[supervisee.pk], as_of=as_of)
+        row = SupervisionStatus.objects.get(person=supervisee)
+        assert row.anchor_on == as_of - timedelta(days=40)  # group: not by default
+        client.force_login(make_person(Role.PLATFORM_ADMIN).user)
+        policy = SupervisionPolicy.objects.get(is_default=True)
+
+        response = client.post(
+            reverse("supervision_policies:edit", args=[policy.pk]),
+            default_policy_form(policy, min_minutes="45", counts_group="on"),
+        )
+
+        assert response.status_code == 302
+        row.refresh_from_db()
+        assert row.anchor_on == as_of - timedelta(days=5)
 
     @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.PROVIDER_MANAGER])
     def test_other_roles_cannot_edit_policies(self, client, make_person, role):
