@@ -35,7 +35,7 @@ from supervision.rules import (
     registration_lapses_on,
 )
 from workforce.dates import add_months
-from workforce.models import StaffProfile
+from workforce.models import PersonKind, StaffProfile
 
 Opened = dict[int, date]
 
@@ -119,12 +119,13 @@ def _opened(state: AgreementState, started: date, review_on: date | None) -> dat
 
 
 def supervisor_unregistered(person_ids: Collection[int], *, as_of: date) -> Opened:
-    """People in social work roles whose supervisor holds no registration, or one
-    whose check has lapsed (``rules.supervisor_unregistered_from``)."""
+    """People in social work roles, and foster carers, whose supervisor holds no
+    registration, or one whose check has lapsed
+    (``rules.supervisor_unregistered_from``)."""
     lapsed_if_checked_by = latest_lapsed_check(as_of)
     rows = StaffProfile.objects.filter(
+        Q(job_role__is_social_work=True) | Q(kind=PersonKind.FOSTER_CARER),
         pk__in=person_ids,
-        job_role__is_social_work=True,
         supervisor__isnull=False,
     ).filter(
         Q(supervisor__registration_number="", started_in_role__lte=as_of)

@@ -17,7 +17,7 @@ from supervision.models import (
     SessionAttendance,
     SupervisionSession,
 )
-from supervision.rules import check_in_prompts
+from supervision.rules import check_in_prompts, stage_end
 from supervision.services import (
     ensure_default_policies,
     store_check_in_scores,
@@ -93,6 +93,15 @@ DECISIONS = [
     "C-{ref}: step up visits to weekly; share concerns about the address with police.",
     "C-{ref}: close to the team after the agreed review; refer to youth service.",
 ]
+STAFF_TEXT = {
+    "experience": EXPERIENCES,
+    "feelings": FEELINGS,
+    "analysis": ANALYSIS,
+    "learning": LEARNING,
+    "plan": PLANS,
+    "decisions": DECISIONS,
+    "wellbeing": WELLBEING,
+}
 # The supervisee's own reflections (their words, not the supervisor's), and how each
 # changed their practice: some are chosen for their CPD record.
 OWN_REFLECTIONS = [
@@ -111,6 +120,46 @@ OWN_REFLECTIONS = [
         "I raise caseload pressure at supervision instead of waiting for it to build.",
     ),
 ]
+
+
+# A foster carer's supervisory visit with their supervising social worker: the
+# household, the child placed (by reference only) and the carer's own wellbeing.
+FOSTER_TEXT = {
+    "experience": [
+        "C-{ref} came home two hours late again and would not say where they had "
+        "been. A new phone appeared last week.",
+        "A calmer month at home. C-{ref} joined in the family meal most evenings.",
+        "The carers noticed C-{ref} being picked up near school by an older driver "
+        "and reported it to the child's social worker the same day.",
+    ],
+    "feelings": [
+        "Anxious in the evenings waiting for the door; the whole household is tired.",
+        "Relieved the safer caring plan is working; still on edge at weekends.",
+        "Hurt when C-{ref} shouted that no one at home cares. Talked it through.",
+    ],
+    "analysis": [
+        "We went through the missing-from-care protocol and who to ring first, and "
+        "why waiting to be sure is not needed before reporting.",
+        "We looked at how gifts and attention from older people can be grooming.",
+    ],
+    "learning": [
+        "Keep the daily log factual and timed; it helps the child's social worker.",
+        "Ask the fostering team for respite before it feels like a crisis.",
+    ],
+    "plan": [
+        "Update the safer caring plan. Book the carers on the CSE specialist course.",
+        "Agree a weekend support call; a supervisory visit again next month.",
+    ],
+    "decisions": [
+        "C-{ref}: share the driver's description with the child's social worker.",
+        "C-{ref}: review the phone and internet rules in the safer caring plan.",
+    ],
+    "wellbeing": [
+        "Sleep broken by late returns; talked about the out-of-hours line and a "
+        "carers' support group.",
+        "Feeling supported by the fostering team; the household needs a break soon.",
+    ],
+}
 
 
 def _text(rng: random.Random, options: list[str]) -> str:
@@ -154,13 +203,18 @@ def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
         state = states.get(person.pk, OTHERS[index % len(OTHERS)])
         low, high = STATE_GAPS[state]
         last = as_of - timedelta(days=rng.randint(low, high))
-        interval = 14 if person.job_role.slug == "nqsw" else 28
+        # Foster carers: monthly visits; newly qualified social workers: weekly,
+        # then fortnightly, then monthly, counted from their start in role.
+        interval = 30 if person.is_foster_carer else 28
         first = max(person.started_in_role, as_of - timedelta(days=365))
         dates = []
         day = last
         while day >= first:
             dates.append(day)
-            day -= timedelta(days=interval + rng.randint(-3, 3))
+            if person.job_role.slug == "nqsw":
+                day -= timedelta(days=_nqsw_gap(person.started_in_role, day))
+            else:
+                day -= timedelta(days=interval + rng.randint(-3, 3))
         heavy = person == practitioner or index % 9 == 4
         for number, held_on in enumerate(sorted(dates)):
             latest = held_on == last
@@ -216,6 +270,18 @@ def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
         f"{made} sessions added for {len(people) - len(already)} people; "
         f"{changed} status rows updated."
     )
+
+
+def _nqsw_gap(started: date, day: date) -> int:
+    """Days back to a newly qualified worker's previous session from one on
+    ``day``: the interval of the stage they were in just before it (LGA standard
+    5: weekly to six weeks, fortnightly to six months, then monthly)."""
+    earlier = day - timedelta(days=7)
+    if earlier < stage_end(started, 6, "weeks"):
+        return 7
+    if earlier < stage_end(started, 6, "months"):
+        return 14
+    return 28
 
 
 def _own_reflection(
@@ -275,6 +341,8 @@ def _session(
     newly_qualified: bool = False,
     format: str = "one_to_one",
 ) -> SupervisionSession:
+    foster = person.is_foster_carer
+    text = FOSTER_TEXT if foster else STAFF_TEXT
     finalised_at = timezone.make_aware(
         timezone.datetime.combine(held_on, timezone.datetime.min.time())
     ) + timedelta(hours=15)
@@ -290,13 +358,13 @@ def _session(
         finalised_by=None if draft else supervisor.user,
         wellbeing_discussed=rng.random() < 0.85,
         next_session_on=held_on + timedelta(days=28),
-        case_discussions=_text(rng, EXPERIENCES),
-        decisions=_text(rng, DECISIONS),
-        experience=_text(rng, EXPERIENCES),
-        feelings=_text(rng, FEELINGS),
-        analysis=_text(rng, ANALYSIS),
-        learning=_text(rng, LEARNING),
-        plan=_text(rng, PLANS),
+        case_discussions=_text(rng, text["experience"]),
+        decisions=_text(rng, text["decisions"]),
+        experience=_text(rng, text["experience"]),
+        feelings=_text(rng, text["feelings"]),
+        analysis=_text(rng, text["analysis"]),
+        learning=_text(rng, text["learning"]),
+        plan=_text(rng, text["plan"]),
     )
     scores = (
         (rng.randint(7, 9), rng.randint(2, 5), rng.randint(3, 6), rng.randint(2, 4))
@@ -311,8 +379,8 @@ def _session(
     SessionAttendance.objects.create(
         session=session,
         person=person,
-        caseload=rng.randint(9, 20),
-        wellbeing_notes=_text(rng, WELLBEING),
+        caseload=None if foster else rng.randint(9, 20),  # foster carers hold none
+        wellbeing_notes=_text(rng, text["wellbeing"]),
         impact_score=scores[0],
         switching_off_score=scores[1],
         support_score=scores[2],
@@ -333,7 +401,7 @@ def _session(
         SessionAction.objects.create(
             session=session,
             owner=person,
-            description=_text(rng, PLANS),
+            description=_text(rng, text["plan"]),
             due_on=held_on + timedelta(days=21),
             done_on=None if open_action else min(held_on + timedelta(days=14), as_of),
         )

@@ -21,6 +21,8 @@ from accounts.roles import Role, roles_of
 from supervision.fields import EncryptedIntegerField, EncryptedTextField
 from supervision.rules import (
     DEFAULT_DEBRIEF_WORKING_DAYS,
+    FOSTER_CARER_MIN_MINUTES,
+    ONE_TO_ONE,
     AgreementState,
     Status,
     agreement_state,
@@ -163,6 +165,18 @@ class SupervisionPolicy(models.Model):
                 f"{prefix}format__in": sorted(self.formats_counted),
             }
         )
+
+
+def foster_carer_counted_q(prefix: str = "") -> Q:
+    """The SQL twin of ``rules.foster_carer_visit_counts``: finalised one-to-one
+    visits long enough to reset a foster carer's clock."""
+    return Q(
+        **{
+            f"{prefix}state": "finalised",
+            f"{prefix}duration_minutes__gte": FOSTER_CARER_MIN_MINUTES,
+            f"{prefix}format": ONE_TO_ONE,
+        }
+    )
 
 
 class PolicyStage(models.Model):

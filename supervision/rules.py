@@ -195,6 +195,59 @@ def status_on(
     return Status.IN_DATE
 
 
+# --- Foster carers -----------------------------------------------------------------
+# Foster carers are not employees and are not on the staff ladder. England's
+# fostering standards (Department for Education, Fostering Services: National
+# Minimum Standards, 2011, standard 21.8) say who supervises them, a named,
+# appropriately qualified social worker, and fix one interval: at least one
+# unannounced visit a year. They leave the frequency of supervisory visits to the
+# fostering service; Sustain's default is monthly, as in the local authority
+# procedures that set one (for example Hull City Council, "Supervision of Foster
+# Carers", 2011). Wales has its own regulations (the Regulated Fostering Services
+# (Service Providers and Responsible Individuals) (Wales) Regulations 2019, and the
+# Local Authority Fostering Services (Wales) Regulations 2018); this default
+# claims nothing from them.
+FOSTER_CARER_VISIT_MONTHS = 1
+# Reminded a week before, and the supervisor's manager told two weeks after, as on
+# the staff ladder (the platform's defaults in the supervision design notes).
+FOSTER_CARER_DUE_SOON_DAYS = 7
+FOSTER_CARER_ESCALATION_DAYS = 14
+# A supervisory visit resets the clock when it is a one-to-one visit of at least
+# this long (the platform's default, as for frontline staff; not a national figure).
+FOSTER_CARER_MIN_MINUTES = 60
+# NMS 2011 standard 21.8: "at least one unannounced visit a year".
+UNANNOUNCED_VISIT_MONTHS = 12
+
+
+def foster_carer_visit_counts(*, format: str, duration_minutes: int) -> bool:
+    """Say whether a finalised session resets a foster carer's clock: a one-to-one
+    supervisory visit of ``FOSTER_CARER_MIN_MINUTES`` or more. A support group or
+    a debrief never does."""
+    return format == ONE_TO_ONE and duration_minutes >= FOSTER_CARER_MIN_MINUTES
+
+
+def foster_carer_ladder(*, anchor: date) -> Ladder:
+    """Work out a foster carer's ladder from their last counted visit (or their
+    approval): due a calendar month later, escalated twice two months after it."""
+    due_on = add_months(anchor, FOSTER_CARER_VISIT_MONTHS)
+    return Ladder(
+        anchor=anchor,
+        interval_days=(due_on - anchor).days,
+        due_on=due_on,
+        due_soon_from=due_on - timedelta(days=FOSTER_CARER_DUE_SOON_DAYS),
+        escalate_on=due_on + timedelta(days=FOSTER_CARER_ESCALATION_DAYS),
+        escalate_twice_on=add_months(anchor, 2 * FOSTER_CARER_VISIT_MONTHS),
+    )
+
+
+def unannounced_visit_due_from(
+    *, approved_on: date, last_unannounced_on: date | None
+) -> date:
+    """The day a foster carer's unannounced visit is flagged: a year after the last
+    one, or after their approval when there has been none."""
+    return add_months(last_unannounced_on or approved_on, UNANNOUNCED_VISIT_MONTHS)
+
+
 # --- The wellbeing check-in ---------------------------------------------------------
 HIGH_IMPACT = 7
 LOW_SUPPORT_OR_WORKLOAD = 3
@@ -397,7 +450,9 @@ def supervisor_unregistered_from(
 ) -> date | None:
     """The day a social worker's supervisor is flagged as not registered: from the
     start in role if the supervisor holds no registration, else the day its check
-    lapses. Other roles, and people with no supervisor, are never flagged."""
+    lapses. Other roles, and people with no supervisor, are never flagged. A foster
+    carer counts as a social work role here: the fostering standards ask for a
+    supervising social worker (NMS 2011, standard 21.8)."""
     if not social_work_role or not has_supervisor:
         return None
     if supervisor_registration_lapses_on is None:

@@ -35,12 +35,13 @@ from supervision.models import (
     SupervisionSession,
     SupervisionStatus,
     SupportOffered,
+    foster_carer_counted_q,
 )
 from supervision.pseudonyms import respondent_key, source_key
-from supervision.rules import Stage, ladder, stage_end
+from supervision.rules import Ladder, Stage, foster_carer_ladder, ladder, stage_end
 from workforce.audit import record_audit
 from workforce.dates import add_months
-from workforce.models import CaseloadSnapshot, JobRole, StaffProfile
+from workforce.models import CaseloadSnapshot, JobRole, PersonKind, StaffProfile
 
 
 class SupervisionError(Exception):
@@ -117,6 +118,7 @@ class _PersonFacts(TypedDict):
     id: int
     job_role_id: int
     job_role__is_frontline: bool
+    kind: str
     started_in_role: date
     qualified_on: date | None
     left_on: date | None
@@ -127,6 +129,7 @@ _PERSON_FACTS = (
     "id",
     "job_role_id",
     "job_role__is_frontline",
+    "kind",
     "started_in_role",
     "qualified_on",
     "left_on",
@@ -145,6 +148,10 @@ class _Policies:
     stages: dict[int, list[PolicyStage]]
 
     def for_person(self, person: _PersonFacts) -> SupervisionPolicy | None:
+        """The staff policy a person is on; none for a foster carer, whose ladder
+        is ``rules.foster_carer_ladder``."""
+        if person["kind"] == PersonKind.FOSTER_CARER:
+            return None
         policy = self.by_role.get(person["job_role_id"])
         if policy is not None:
             return policy
@@ -190,9 +197,14 @@ def _desired_dates(
 ) -> _Row:
     """Return the row's values in ``SupervisionStatus.DATE_FIELDS`` order."""
     empty = (None, last_session_on, None, None, None, None, None, None)
-    policy = policies.for_person(person)
     left_on = person["left_on"]
-    if policy is None or (left_on is not None and left_on < as_of):
+    if left_on is not None and left_on < as_of:
+        return empty
+    if person["kind"] == PersonKind.FOSTER_CARER:
+        dates = foster_carer_ladder(anchor=last_session_on or person["started_in_role"])
+        return (None, last_session_on, *_ladder_values(dates))
+    policy = policies.for_person(person)
+    if policy is None:
         return empty
     stages = _stages(policy, person, policies)
     if not stages:
@@ -208,9 +220,11 @@ def _desired_dates(
         else add_months(person["started_in_role"], policy.consolidation_months),
         consolidation_interval_days=policy.consolidation_interval_days,
     )
+    return (policy.pk, last_session_on, *_ladder_values(dates))
+
+
+def _ladder_values(dates: Ladder) -> _Row:
     return (
-        policy.pk,
-        last_session_on,
         dates.anchor,
         dates.interval_days,
         dates.due_on,
@@ -297,16 +311,21 @@ def _last_counted_sessions(
     One query: the policy's ``counted_q`` for the people it covers, OR-ed together.
     """
     by_policy: dict[int, list[int]] = defaultdict(list)
+    foster_carers: list[int] = []
     for person in people:
         policy = policies.for_person(person)
         if policy is not None:
             by_policy[policy.pk].append(person["id"])
-    if not by_policy:
+        elif person["kind"] == PersonKind.FOSTER_CARER:
+            foster_carers.append(person["id"])
+    if not by_policy and not foster_carers:
         return {}
     counted = Q()
     for policy_pk, ids in by_policy.items():
         policy = policies.by_pk[policy_pk]
         counted |= Q(person_id__in=ids) & policy.counted_q("session__")
+    if foster_carers:
+        counted |= Q(person_id__in=foster_carers) & foster_carer_counted_q("session__")
     return dict(
         SessionAttendance.objects.filter(counted)
         .values("person_id")
@@ -611,9 +630,10 @@ def store_check_in_scores(
 ) -> int:
     """Bring these sessions' pseudonymised score records in step; return rows written.
 
-    A check-in counts when its session is finalised and at least one answer was
-    given: its record is written (or its scores and month refreshed; the organisation
-    and team stay as they were when it was first written). A check-in that no longer
+    A check-in counts when its session is finalised, at least one answer was
+    given and it is a member of staff's (not a foster carer's): its record is
+    written (or its scores and month refreshed; the organisation and team stay as
+    they were when it was first written). A check-in that no longer
     counts (session cancelled, answers cleared) loses its record. Sessions whose
     content retention has purged are left alone: their records are kept for
     statistics. Decrypts each check-in once; safe to run again (idempotent).
@@ -655,6 +675,7 @@ def _store_chunk(session_ids: list[int], *, open_from: date) -> int:
             "session__held_on",
             "person__organisation_id",
             "person__team_id",
+            "person__kind",
         )
     )
     # Records already in a closed month stay exactly as they are.
@@ -680,6 +701,9 @@ def _store_chunk(session_ids: list[int], *, open_from: date) -> int:
             not attendance.session.is_finalised
             or all(s is None for s in scores)
             or attendance.session.held_on < open_from
+            # Staff wellbeing figures are about staff: a foster carer's check-in
+            # stays in their record and never reaches a provider's aggregate.
+            or attendance.person.is_foster_carer
         ):
             stale.append(key)
             continue

@@ -59,6 +59,11 @@ ACTIONS = (
     ),
     ("sustain.staff.supervisor", "Change a supervisor", "Supervisor changed"),
     ("sustain.staff.line_manager", "Change a line manager", "Line manager changed"),
+    (
+        "sustain.staff.kind",
+        "Mark a person as staff or a foster carer",
+        "Staff or foster carer changed",
+    ),
     ("sustain.user.roles", "Change a person's roles", "Roles changed"),
     ("sustain.keys.rotate", "Rotate the content keys", "Content keys rotated"),
     (
@@ -126,16 +131,18 @@ def record_audit(
 def record_staff_links(
     *, actor: Any, instance: Any, before: dict[str, Any] | None
 ) -> int:
-    """Log a supervisor or line-manager change (``before``: the ids as they were,
-    None for a new person, who has nothing to change from). Returns entries made."""
+    """Log a supervisor, line-manager or staff/foster-carer change (``before``: the
+    values as they were, None for a new person, who has nothing to change from).
+    Returns entries made."""
     made = 0
-    for field, action in (
-        ("supervisor_id", "sustain.staff.supervisor"),
-        ("line_manager_id", "sustain.staff.line_manager"),
+    for field, action, unset in (
+        ("supervisor_id", "sustain.staff.supervisor", None),
+        ("line_manager_id", "sustain.staff.line_manager", None),
+        ("kind", "sustain.staff.kind", "staff"),
     ):
         old = None if before is None else before.get(field)
         new = getattr(instance, field)
-        if old != new and not (before is None and new is None):
+        if old != new and not (before is None and new == unset):
             record_audit(
                 actor=actor,
                 action=action,

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import User
 from accounts.roles import Role
@@ -22,6 +23,7 @@ from workforce.models import (
     CommissioningContract,
     JobRole,
     Organisation,
+    PersonKind,
     RegistrationBody,
     StaffProfile,
     Team,
@@ -366,8 +368,11 @@ def seed_workforce(*, as_of: date) -> SeededWorkforce:
                     [groups[Role.SUPERVISOR], groups[Role.PRACTITIONER]]
                 )
                 people.append(team_manager)
+            # Foster carers are supervised by the team's supervising social workers
+            # (the fostering standards), in turn; line-managed by no one.
+            supervising: list[StaffProfile] = []
             for role_slug, headcount in staffing:
-                for _ in range(headcount):
+                for n in range(headcount):
                     months_ago = (
                         rng.randint(2, 9) if role_slug == "nqsw" else rng.randint(3, 60)
                     )
@@ -382,7 +387,15 @@ def seed_workforce(*, as_of: date) -> SeededWorkforce:
                         months_ago=months_ago,
                     )
                     person.user.groups.set([groups[Role.PRACTITIONER]])
-                    _link(person, supervisor=team_manager, line_manager=team_manager)
+                    if role_slug == "supervising-social-worker":
+                        supervising.append(person)
+                        person.user.groups.add(groups[Role.SUPERVISOR])
+                    if role_slug == "foster-carer" and supervising:
+                        _foster(person, supervisor=supervising[n % len(supervising)])
+                    else:
+                        _link(
+                            person, supervisor=team_manager, line_manager=team_manager
+                        )
                     people.append(person)
         if plan.slug != "northshire":
             service_manager = _generated(
@@ -412,7 +425,9 @@ def _register_supervisors_of_social_workers(*, as_of: date) -> None:
     supervisor flag only where a registration really lapses. A registration already
     recorded is left as it is (the seed is repeatable)."""
     supervisors = StaffProfile.objects.filter(
-        supervisees__job_role__is_social_work=True, registration_number=""
+        Q(supervisees__job_role__is_social_work=True)
+        | Q(supervisees__kind=PersonKind.FOSTER_CARER),
+        registration_number="",
     ).distinct()
     for supervisor in supervisors:
         supervisor.registration_body = RegistrationBody.SOCIAL_WORK_ENGLAND
@@ -521,6 +536,19 @@ def _generated(
         fte=fte,
         qualified_on=qualified,
     )
+
+
+def _foster(person: StaffProfile, *, supervisor: StaffProfile) -> None:
+    """Make a demo foster carer: supervised by a supervising social worker, with
+    no line manager (they are not employees)."""
+    wanted = (PersonKind.FOSTER_CARER, supervisor.pk, None)
+    if (person.kind, person.supervisor_id, person.line_manager_id) != wanted:
+        person.kind, person.supervisor, person.line_manager = (
+            PersonKind.FOSTER_CARER,
+            supervisor,
+            None,
+        )
+        person.save(update_fields=["kind", "supervisor", "line_manager"])
 
 
 def _link(

@@ -245,10 +245,32 @@ class RegistrationBody(models.TextChoices):
     SOCIAL_CARE_WALES = "scw", "Social Care Wales"
 
 
+class PersonKind(models.TextChoices):
+    """Whether a person works for the provider, or fosters for it.
+
+    Foster carers are approved by a fostering service, not employed by it: a named,
+    appropriately qualified social worker supervises them (Department for
+    Education, Fostering Services: National Minimum Standards, 2011, standard 21.8),
+    on their own ladder (``supervision.rules.foster_carer_ladder``), and they are
+    left out of every figure about a provider's staff.
+    """
+
+    STAFF = "staff", "Staff member"
+    FOSTER_CARER = "foster_carer", "Foster carer"
+
+
 class StaffProfileQuerySet(models.QuerySet["StaffProfile"]):
     def active(self, *, as_of: date) -> StaffProfileQuerySet:
         """Keep people still in post on ``as_of`` (``left_on`` is the last day)."""
         return self.filter(Q(left_on__isnull=True) | Q(left_on__gte=as_of))
+
+    def staff(self) -> StaffProfileQuerySet:
+        """Keep the provider's staff: everyone but foster carers."""
+        return self.filter(kind=PersonKind.STAFF)
+
+    def foster_carers(self) -> StaffProfileQuerySet:
+        """Keep the foster carers a fostering service supervises."""
+        return self.filter(kind=PersonKind.FOSTER_CARER)
 
     def frontline(self) -> StaffProfileQuerySet:
         """Keep people in frontline job roles."""
@@ -286,6 +308,14 @@ class StaffProfile(models.Model):
     )
     job_role = models.ForeignKey(
         JobRole, on_delete=models.PROTECT, related_name="staff"
+    )
+    kind = models.CharField(
+        max_length=12,
+        choices=PersonKind.choices,
+        default=PersonKind.STAFF,
+        help_text="A foster carer is supervised by a supervising social worker under "
+        "the fostering standards, and is left out of the provider's staff figures. "
+        "For a foster carer, the start in role is the date of approval.",
     )
     started_in_role = models.DateField()
     qualified_on = models.DateField(null=True, blank=True)
@@ -372,6 +402,10 @@ class StaffProfile(models.Model):
     @property
     def full_name(self) -> str:
         return self.user.get_full_name() or self.user.username
+
+    @property
+    def is_foster_carer(self) -> bool:
+        return self.kind == PersonKind.FOSTER_CARER
 
     def is_active_on(self, as_of: date) -> bool:
         """Say whether the person is still in post on ``as_of``."""

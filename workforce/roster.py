@@ -27,7 +27,7 @@ from config.exports import FORMULA_LEADS
 from home.forms import parse_date_text
 from workforce.audit import record_audit
 from workforce.dates import today
-from workforce.models import JobRole, Organisation, StaffProfile, Team
+from workforce.models import JobRole, Organisation, PersonKind, StaffProfile, Team
 from workforce.signals import roster_preview_requested, staff_changed
 
 if TYPE_CHECKING:
@@ -50,7 +50,11 @@ COLUMNS = [
 # last_supervised_on: when the person was last supervised before Sustain's records,
 # so long-serving staff are not overdue on day one. training_history: modules
 # completed before go-live, "Module title: 30/04/2025; Other module: 2025-01-10".
-OPTIONAL_COLUMNS = ["left_on", "last_supervised_on", "training_history"]
+# foster_carer: "yes" marks a foster carer (supervised under the fostering
+# standards and left out of staff figures); "no" or blank, a member of staff.
+OPTIONAL_COLUMNS = ["left_on", "last_supervised_on", "training_history", "foster_carer"]
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0", ""}
 HISTORY_FORMAT = "Module title: 30/04/2025; Another module: 2025-01-10"
 REQUIRED = [
     "email",
@@ -163,6 +167,8 @@ class RosterRow:
     left_on_given: bool = False
     last_supervised_on: date | None = None
     last_supervised_given: bool = False
+    kind: str = PersonKind.STAFF
+    kind_given: bool = False
     # (module page, completed on) pairs from the training_history column.
     history: list[tuple[object, date]] = field(default_factory=list)
 
@@ -631,6 +637,19 @@ def check_rows(
                 latest=as_of,
                 too_late="is in the future",
             )
+        kind = PersonKind.STAFF
+        answer = row.get("foster_carer", "").strip().lower()
+        if answer in YES:
+            kind = PersonKind.FOSTER_CARER
+        elif answer not in NO:
+            row_errors.append(
+                RowError(
+                    line,
+                    f"foster_carer '{row['foster_carer'][:20]}' must be yes, no "
+                    "or blank.",
+                    "foster_carer",
+                )
+            )
         history = []
         if row.get("training_history"):
             history = _parse_history(
@@ -701,6 +720,8 @@ def check_rows(
                 left_on_given="left_on" in row,
                 last_supervised_on=last_supervised,
                 last_supervised_given="last_supervised_on" in row,
+                kind=kind,
+                kind_given="foster_carer" in row,
                 history=history,
             )
         )
@@ -1026,7 +1047,7 @@ def _apply(rows: Iterable[RosterRow], result: RosterResult) -> list[int]:
                 )
             team = teams[key]
         profile = profiles.get(user.pk) or StaffProfile(user=user)
-        wanted = {
+        wanted: dict[str, object] = {
             "organisation_id": row.organisation.pk,
             "team_id": team.pk if team else None,
             "job_role_id": row.job_role.pk,
@@ -1038,6 +1059,8 @@ def _apply(rows: Iterable[RosterRow], result: RosterResult) -> list[int]:
             wanted["left_on"] = row.left_on
         if row.last_supervised_given:
             wanted["last_supervised_on"] = row.last_supervised_on
+        if row.kind_given:
+            wanted["kind"] = row.kind
         differs = profile.pk is None or any(
             getattr(profile, name) != value for name, value in wanted.items()
         )
@@ -1047,6 +1070,7 @@ def _apply(rows: Iterable[RosterRow], result: RosterResult) -> list[int]:
                 getattr(profile, name) != wanted[name]
                 for name in ("organisation_id", "job_role_id", "started_in_role")
             )
+            or (row.kind_given and profile.kind != row.kind)
             or (
                 row.last_supervised_given
                 and profile.last_supervised_on != row.last_supervised_on

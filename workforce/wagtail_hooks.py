@@ -148,7 +148,7 @@ class _StaffSaved:
         current = getattr(self, "object", None)
         before = (
             StaffProfile.objects.filter(pk=current.pk)
-            .values("supervisor_id", "line_manager_id")
+            .values("supervisor_id", "line_manager_id", "kind")
             .first()
             if current is not None and current.pk
             else None
@@ -186,13 +186,14 @@ class StaffProfileViewSet(ModelViewSet):
         "started_in_role",
         "left_on",
     ]
-    list_filter = ["organisation", "job_role"]
+    list_filter = ["organisation", "job_role", "kind"]
     search_fields = ["user__first_name", "user__last_name", "user__email"]
     form_fields = [
         "user",
         "organisation",
         "team",
         "job_role",
+        "kind",
         "started_in_role",
         "qualified_on",
         "fte",

@@ -21,6 +21,7 @@ from config.exports import Sheet
 from workforce.models import (
     CommissioningContract,
     Organisation,
+    PersonKind,
     StaffProfile,
     StaffProfileQuerySet,
     Team,
@@ -94,9 +95,15 @@ class ReportScope:
         return "organisation_id" if self.level is Level.PROVIDER else "team_id"
 
     def people(self) -> StaffProfileQuerySet:
-        """Return the people in post on ``as_of`` in the groups of this report."""
-        return StaffProfile.objects.active(as_of=self.as_of).filter(
-            organisation_id__in=self.provider_ids
+        """Return the staff in post on ``as_of`` in the groups of this report.
+
+        Foster carers are not staff: they are in no staff figure (ratios, caseloads,
+        supervision, training).
+        """
+        return (
+            StaffProfile.objects.active(as_of=self.as_of)
+            .staff()
+            .filter(organisation_id__in=self.provider_ids)
         )
 
     def people_through(self, relation: str) -> Q:
@@ -105,7 +112,12 @@ class ReportScope:
         A filter across the one join the grouping needs anyway, rather than
         ``relation__in=people()``, which joins the staff table a second time.
         """
-        return Q(**{f"{relation}__organisation_id__in": self.provider_ids}) & (
+        return Q(
+            **{
+                f"{relation}__organisation_id__in": self.provider_ids,
+                f"{relation}__kind": PersonKind.STAFF,
+            }
+        ) & (
             Q(**{f"{relation}__left_on__isnull": True})
             | Q(**{f"{relation}__left_on__gte": self.as_of})
         )

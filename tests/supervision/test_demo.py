@@ -1,6 +1,7 @@
 """The demo: every state for the supervisor, and the browser flow end to end."""
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.urls import reverse
@@ -49,10 +50,54 @@ class TestDemo:
     def test_every_finalised_check_in_has_its_score_record(self, seeded):
         counted = SessionAttendance.objects.filter(
             session__state="finalised", impact_score__isnull=False
-        ).count()
+        )
 
-        assert counted > 0
-        assert CheckInScoreRecord.objects.count() == counted
+        assert counted.exists()
+        # Foster carers' check-ins stay in their records: no staff aggregate.
+        assert counted.filter(person__kind="foster_carer").exists()
+        assert (
+            CheckInScoreRecord.objects.count()
+            == counted.filter(person__kind="staff").count()
+        )
+
+    def test_foster_carers_are_supervised_by_supervising_social_workers(self, seeded):
+        carers = StaffProfile.objects.filter(kind="foster_carer")
+
+        assert carers.count() >= 3
+        assert set(carers.values_list("job_role__slug", flat=True)) == {"foster-carer"}
+        assert set(carers.values_list("supervisor__job_role__slug", flat=True)) == {
+            "supervising-social-worker"
+        }
+        assert not carers.filter(line_manager__isnull=False).exists()
+        # Registered, so no carer is flagged for an unregistered supervisor.
+        assert not carers.filter(supervisor__registration_number="").exists()
+        visits = SupervisionSession.objects.filter(attendances__person__in=carers)
+        assert visits.exists()
+        assert not visits.filter(attendances__caseload__isnull=False).exists()
+        for visit in visits.filter(state="finalised")[:20]:
+            assert "Strategy meeting" not in visit.experience
+            assert "court" not in visit.experience.lower()
+        assert not SupervisionStatus.objects.filter(
+            person__in=carers, policy__isnull=False
+        ).exists()
+
+    def test_newly_qualified_workers_are_seen_weekly_in_their_first_six_weeks(
+        self, seeded
+    ):
+        for person in StaffProfile.objects.filter(job_role__slug="nqsw"):
+            held = sorted(
+                SessionAttendance.objects.filter(
+                    person=person, session__format="one_to_one"
+                )
+                .exclude(session__state="draft")
+                .values_list("session__held_on", flat=True)
+            )
+            early = [
+                (b - a).days
+                for a, b in pairwise(held)
+                if b < person.started_in_role + timedelta(weeks=6)
+            ]
+            assert all(gap == 7 for gap in early), (person.pk, early)
 
     def test_debriefs_are_occasional_and_scheduled_sessions_count(self, seeded):
         finalised = SupervisionSession.objects.filter(state="finalised")

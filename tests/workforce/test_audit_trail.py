@@ -81,24 +81,30 @@ class TestSessions:
         assert "CONFIDENTIAL" not in str(entry.data)
 
 
+def staff_form(client, person) -> tuple[str, dict]:
+    """The admin's edit form for ``person`` as it stands: its URL and its data."""
+    url = reverse("staff:edit", args=[person.pk])
+    form = client.get(url).context["form"]
+    data = {
+        name: ("" if value is None else value)
+        for name, value in form.initial.items()
+        if name in form.fields
+    }
+    for name in ("user", "organisation", "team", "job_role"):
+        value = getattr(person, f"{name}_id")
+        data[name] = value if value is not None else ""
+    data["started_in_role"] = person.started_in_role.isoformat()
+    return url, data
+
+
 class TestAdminWrites:
     def test_a_supervisor_and_line_manager_change_in_the_admin_is_logged(self, client):
         admin = UserFactory(roles=[Role.PLATFORM_ADMIN])
         person = StaffProfileFactory()
         new_supervisor = StaffProfileFactory(organisation=person.organisation)
         client.force_login(admin)
-        url = reverse("staff:edit", args=[person.pk])
-        form = client.get(url).context["form"]
-        data = {
-            name: ("" if value is None else value)
-            for name, value in form.initial.items()
-            if name in form.fields
-        }
-        for name in ("user", "organisation", "team", "job_role"):
-            value = getattr(person, f"{name}_id")
-            data[name] = value if value is not None else ""
+        url, data = staff_form(client, person)
         data.update(supervisor=new_supervisor.pk, line_manager=new_supervisor.pk)
-        data["started_in_role"] = person.started_in_role.isoformat()
 
         response = client.post(url, data)
 
@@ -107,6 +113,22 @@ class TestAdminWrites:
         assert entry.user == admin and entry.object_id == str(person.pk)
         assert entry.data["to"] == new_supervisor.pk
         assert entries("sustain.staff.line_manager").get().user == admin
+
+    def test_marking_a_foster_carer_in_the_admin_is_logged(self, client):
+        admin = UserFactory(roles=[Role.PLATFORM_ADMIN])
+        person = StaffProfileFactory()
+        client.force_login(admin)
+        url, data = staff_form(client, person)
+        data["kind"] = "foster_carer"
+
+        response = client.post(url, data)
+
+        assert response.status_code == 302, response.content.decode()[:3000]
+        person.refresh_from_db()
+        assert person.is_foster_carer
+        entry = entries("sustain.staff.kind").get()
+        assert entry.user == admin and entry.object_id == str(person.pk)
+        assert (entry.data["from"], entry.data["to"]) == ("staff", "foster_carer")
 
     def test_a_role_change_in_the_admin_is_logged(self, client):
         admin = UserFactory(roles=[Role.PLATFORM_ADMIN], is_superuser=True)
