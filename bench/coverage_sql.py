@@ -56,6 +56,7 @@ def coverage_sql(scope: ReportScope) -> list[dict[str, Any]]:
           FROM learning_trainingstatus ts
           JOIN workforce_staffprofile p ON p.id = ts.person_id
           WHERE p.organisation_id = ANY(%(providers)s)
+            AND p.kind = 'staff'
             AND (p.left_on IS NULL OR p.left_on >= %(as_of)s)
         ) s
         GROUP BY grp, requirement_id

@@ -31,8 +31,10 @@ SUPERVISION_STATUS = """
     END
 """
 
+# Staff only: foster carers are in no staff figure (``ReportScope.people``).
 IN_SCOPE = """
     p.organisation_id = ANY(%(providers)s)
+    AND p.kind = 'staff'
     AND (p.left_on IS NULL OR p.left_on >= %(as_of)s)
 """
 
