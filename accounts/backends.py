@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
@@ -9,6 +10,8 @@ from django.db.models import Q
 from django.http import HttpRequest
 
 from accounts.models import User
+
+log = logging.getLogger("sustain.security")
 
 
 class EmailOrUsernameBackend(ModelBackend):
@@ -53,5 +56,22 @@ class EmailOrUsernameBackend(ModelBackend):
                 return None
             user = matches[0]
         if user.check_password(password) and self.user_can_authenticate(user):
-            return user
+            return self._unless_passwords_off(request, user)
         return None
+
+    def _unless_passwords_off(
+        self, request: HttpRequest | None, user: User
+    ) -> User | None:
+        """Refuse a right password where the person's organisation turned them off
+        (``accounts.sso.passwords_off_for``); a platform admin's is break-glass."""
+        from accounts import sso
+
+        config = sso.passwords_off_for(user)
+        if config is not None:
+            log.warning("password refused, passwords off: user=%s", user.pk)
+            if request is not None:
+                setattr(request, sso.PASSWORDS_OFF, config)
+            return None
+        if sso.is_break_glass_use(user):
+            log.warning("break-glass password sign-in: user=%s", user.pk)
+        return user

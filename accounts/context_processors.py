@@ -21,6 +21,8 @@ def roles(request: HttpRequest) -> dict[str, object]:
         # The demo notice: a privileged person signed in without a second factor.
         "two_factor_off": not settings.TWO_FACTOR_REQUIRED
         and bool(user_roles - {Role.PRACTITIONER}),
-        "single_sign_on": sso.is_enabled(),
+        # Callables, so only a page that shows them (the sign-in page) asks.
+        "single_sign_on": sso.is_offered,
+        "single_sign_on_by_email": sso.has_organisation_providers,
         "single_sign_on_name": settings.OIDC_PROVIDER_NAME,
     }

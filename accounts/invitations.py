@@ -99,6 +99,13 @@ def accept_invitation(*, token: str, password: str, now: datetime) -> User:
         raise InvitationError("This link has expired or has already been used.")
     if not invitation.user.is_active:
         raise InvitationError("This account is no longer active.")
+    from accounts.sso import passwords_off_for
+
+    if passwords_off_for(invitation.user) is not None:
+        raise InvitationError(
+            "Your organisation signs you in through its own account: "
+            "there is no Sustain password to set."
+        )
     user = invitation.user
     user.set_password(password)
     user.save(update_fields=["password"])

@@ -54,6 +54,8 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
         "accounts:passkey_sign_in",
         "accounts:backup_codes",
         "oidc_authentication_init",
+        "sso_start",
+        "accounts:single_sign_on",
         "oidc_authentication_callback",
         "accounts:logout",
         "accounts:login",

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django_otp.models import Device
 
+from supervision.fields import EncryptedTextField
+
 if TYPE_CHECKING:
     from accounts.roles import Role
     from workforce.models import StaffProfile
@@ -166,3 +168,70 @@ class ApiToken(models.Model):
         if now >= self.expires_at:
             return "expired"
         return "live"
+
+
+class OrganisationSignIn(models.Model):
+    """An organisation's own identity provider (OpenID Connect), and its password rule.
+
+    Set by a platform admin through ``accounts.sign_in_settings`` (audited). The client
+    secret is stored sealed (or read from ``OIDC_CLIENT_SECRET_<SLUG>`` in the
+    environment when left blank) and never shown back. A person signs in through it
+    only if their staff record is in this organisation.
+    """
+
+    organisation = models.OneToOneField(
+        "workforce.Organisation", on_delete=models.CASCADE, related_name="sign_in"
+    )
+    enabled = models.BooleanField(
+        default=True, help_text="Offer this provider on the sign-in page."
+    )
+    provider_name = models.CharField(
+        max_length=100,
+        help_text='Shown on the sign-in page as "Sign in with …", for example '
+        "Northshire County Council's Microsoft account.",
+    )
+    email_domains = models.CharField(
+        max_length=500,
+        help_text="The email domains of this organisation's staff, comma-separated "
+        "(for example northshire.gov.uk). The sign-in page sends an address at one "
+        "of them to this provider.",
+    )
+    issuer = models.URLField(
+        max_length=300,
+        help_text="The provider's issuer URL: ID tokens must name exactly this.",
+    )
+    client_id = models.CharField(max_length=200)
+    # Fernet-sealed; blank means "read it from the environment".
+    client_secret = EncryptedTextField(blank=True)
+    authorization_endpoint = models.URLField(max_length=300)
+    token_endpoint = models.URLField(max_length=300)
+    userinfo_endpoint = models.URLField(max_length=300)
+    jwks_endpoint = models.URLField(max_length=300)
+    sign_algo = models.CharField(max_length=10, default="RS256")
+    passwords_off = models.BooleanField(
+        default=False,
+        help_text="Turn Sustain passwords off for this organisation: its people sign "
+        "in only through this provider (platform admins keep their password).",
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "organisation single sign-on"
+        verbose_name_plural = "organisation single sign-on"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(passwords_off=False) | models.Q(enabled=True),
+                name="sign_in_passwords_off_needs_provider",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.provider_name}"
+
+    def domains(self) -> set[str]:
+        """Return the email domains, lower-case, without spaces or a leading @."""
+        return {
+            part.strip().lstrip("@").lower()
+            for part in self.email_domains.split(",")
+            if part.strip().lstrip("@")
+        }

@@ -207,3 +207,59 @@ def _b64(data: bytes) -> str:
     from webauthn.helpers import bytes_to_base64url
 
     return bytes_to_base64url(data)
+
+
+class PasskeyRemovalRefused(Exception):
+    """Removing this passkey would leave a person who must have one without any."""
+
+
+def second_factors(user: User) -> int:
+    """Count the user's confirmed second factors: passkeys and authenticator apps.
+
+    Backup codes are not counted: they are the way back when a factor is lost.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return (
+        Passkey.objects.filter(user=user, confirmed=True).count()
+        + TOTPDevice.objects.filter(user=user, confirmed=True).count()
+    )
+
+
+@transaction.atomic
+def remove_passkey(*, user: User, passkey_id: int) -> Passkey:
+    """Remove one of the user's own passkeys; audited.
+
+    Raises ``Passkey.DoesNotExist`` for a passkey that is not theirs, and
+    ``PasskeyRemovalRefused`` when it is the last second factor of someone whose
+    role requires one. Removing anyone else's last factor also removes their backup
+    codes, so they are no longer asked for a second factor they chose to drop.
+    """
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from accounts.two_factor import must_enrol
+    from workforce.audit import record_audit
+
+    # One removal at a time per person, so two at once cannot both be "not the last".
+    # (The row read here, not ``request.user``, is what the audit entry names: a
+    # lazy request user is not a model Wagtail's log recognises.)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    passkey = Passkey.objects.get(user=user, pk=passkey_id, confirmed=True)
+    if second_factors(user) <= 1:
+        if must_enrol(user):
+            raise PasskeyRemovalRefused(
+                "You cannot remove your only passkey: your role needs two-factor "
+                "authentication. Add another passkey first, then remove this one."
+            )
+        StaticDevice.objects.filter(user=user).delete()
+    passkey_pk = passkey.pk
+    passkey.delete()
+    record_audit(
+        actor=user,
+        action="sustain.passkey.remove",
+        instance=user,
+        summary="Passkey removed",
+        data={"passkey": passkey_pk},
+    )
+    log.info("passkey removed user=%s passkey=%s", user.pk, passkey_pk)
+    return passkey

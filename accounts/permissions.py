@@ -46,6 +46,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.add_user",
         "accounts.change_user",
         "accounts.view_user",
+        # Single sign-on: set through the admin's service, which audits each change.
+        *_crud("accounts", "organisationsignin"),
         *_crud("workforce", *WORKFORCE_MODELS),
         *_crud("supervision", "supervisionpolicy", "policystage"),
         *_crud("learning", "requirement"),

@@ -71,6 +71,11 @@ def is_enrolled(request: HttpRequest) -> bool:
     return bool(enrolled)
 
 
+def has_authenticator_app(user: User) -> bool:
+    """Say whether the user has a confirmed authenticator app (TOTP)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
 def normalise_code(raw: str) -> str:
     """Drop the spaces and dashes people type inside codes; lower-case backup codes."""
     return re.sub(r"[\s-]", "", raw or "").lower()

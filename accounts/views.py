@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,17 @@ def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
             "accounts/invitation_unusable.html",
             {"status": status, "token": token},
             status=410 if invitation else 404,
+        )
+    from accounts import sso
+
+    config = sso.passwords_off_for(invitation.user)
+    if config is not None:
+        # Their organisation signs them in itself: there is no password to set.
+        return render(
+            request,
+            "accounts/invitation_single_sign_on.html",
+            {"config": config, "invited": invitation.user},
+            status=403 if request.method == "POST" else 200,
         )
     form = SetPasswordForm(invitation.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -169,7 +180,8 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             f"{reverse('accounts:two_factor_setup')}?"
             f"{urlencode({'next': _safe_next(request)})}"
         )
-    form = TwoFactorCodeForm(request.POST or None)
+    has_app = two_factor.has_authenticator_app(user)
+    form = TwoFactorCodeForm(request.POST or None, has_app=has_app)
     if request.method == "POST" and form.is_valid():
         waiting = two_factor.throttled(user)
         if not waiting and two_factor.verify(request, form.cleaned_data["code"]):
@@ -178,13 +190,17 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             form.add_error(
                 "code",
                 "Too many wrong codes. Wait a minute, then enter the code "
-                "your app shows at that time",
+                "your app shows at that time"
+                if has_app
+                else "Too many wrong codes. Wait a minute, then try again",
             )
         else:
             form.add_error(
                 "code",
                 "The code is not right. Enter the 6 digits your app shows now, "
-                "or an unused backup code",
+                "or an unused backup code"
+                if has_app
+                else "The code is not right. Enter an unused backup code",
             )
     return render(
         request,
@@ -193,6 +209,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             "form": form,
             "next": _safe_next(request),
             "has_passkey": Passkey.objects.filter(user=user, confirmed=True).exists(),
+            "has_app": has_app,
         },
         status=400 if form.errors else 200,
     )
@@ -293,3 +310,94 @@ def passkey_sign_in(request: HttpRequest) -> HttpResponse:
     except passkeys.PasskeyError as error:
         return JsonResponse({"detail": str(error)}, status=400)
     return JsonResponse({"redirect": _safe_next(request)})
+
+
+def single_sign_on(request: HttpRequest) -> HttpResponse:
+    """Find a person's organisation from their work email; send them to its provider.
+
+    One organisation with that domain: straight to its provider. Several (a council
+    and a service sharing a domain): a choice of "Sign in with …". None: the site's
+    own provider if there is one, else a message.
+    """
+    from accounts import sso
+    from accounts.forms import SingleSignOnForm
+
+    if not sso.is_offered():
+        raise Http404
+    next_url = _safe_next(request)
+    form = SingleSignOnForm(request.GET if "email" in request.GET else None)
+    choices: list[tuple[str, str]] = []
+    if form.is_valid():
+        email = form.cleaned_data["email"]
+        configs = sso.configs_for_email(email)
+        if len(configs) == 1:
+            return redirect(sso.start_url(configs[0], next_url=next_url, email=email))
+        if configs:
+            choices = [
+                (
+                    config.provider_name,
+                    sso.start_url(config, next_url=next_url, email=email),
+                )
+                for config in configs
+            ]
+        elif sso.is_enabled():
+            query = urlencode({"next": next_url, "email": email})
+            return redirect(f"{reverse('oidc_authentication_init')}?{query}")
+        else:
+            form.add_error(
+                "email",
+                f"No organisation signs in to Sustain with addresses at "
+                f"{sso.email_domain(email)}. Sign in with your email and password",
+            )
+    return render(
+        request,
+        "accounts/single_sign_on.html",
+        {"form": form, "choices": choices, "next": next_url},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    """Sign-in and security: a person's own passkeys, authenticator and codes."""
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    from accounts import two_factor
+
+    user = request.user
+    assert isinstance(user, User)
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "passkeys": Passkey.objects.filter(user=user, confirmed=True).order_by(
+                "created_at", "pk"
+            ),
+            "has_app": two_factor.has_authenticator_app(user),
+            "backup_codes_left": StaticToken.objects.filter(
+                device__user=user, device__confirmed=True
+            ).count(),
+            "required": two_factor.must_enrol(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def passkey_remove(request: HttpRequest, passkey_id: int) -> HttpResponse:
+    """Remove one of the signed-in person's own passkeys (404 for anyone else's)."""
+    from accounts import passkeys, two_factor
+
+    user = request.user
+    assert isinstance(user, User)
+    try:
+        passkey = passkeys.remove_passkey(user=user, passkey_id=passkey_id)
+    except Passkey.DoesNotExist as error:
+        raise Http404 from error
+    except passkeys.PasskeyRemovalRefused as error:
+        messages.error(request, str(error))
+    else:
+        # The enrolment cache may now be stale (the last factor went).
+        request.session.pop(two_factor.ENROLLED_SESSION_KEY, None)
+        messages.success(request, f"Your passkey “{passkey.name}” is removed.")
+    return redirect("accounts:security")

@@ -6,6 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts.sso import SignInStartView
 from home import views as home_views
 from notifications import views as notification_views
 
@@ -13,7 +14,13 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("accounts.urls")),
-    # Single sign-on (OpenID Connect): /oidc/authenticate/ and /oidc/callback/.
+    # Single sign-on (OpenID Connect): /oidc/authenticate/ (the site's provider),
+    # /oidc/authenticate/<organisation>/ (an organisation's) and /oidc/callback/.
+    path(
+        "oidc/authenticate/<slug:organisation>/",
+        SignInStartView.as_view(),
+        name="sso_start",
+    ),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("workforce/", include("workforce.urls")),
     path("learning/", include("learning.urls")),

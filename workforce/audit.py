@@ -108,6 +108,17 @@ ACTIONS = (
         "Record a critical incident",
         "Critical incident recorded",
     ),
+    (
+        "sustain.sign_in.configure",
+        "Set an organisation's single sign-on",
+        "Single sign-on settings changed",
+    ),
+    (
+        "sustain.sign_in.passwords",
+        "Turn an organisation's passwords off or on",
+        "Password sign-in switched",
+    ),
+    ("sustain.passkey.remove", "Remove a passkey", "Passkey removed"),
 )
 ACTION_NAMES = frozenset(name for name, _, _ in ACTIONS)
 

@@ -204,6 +204,11 @@ OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
 OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
 OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
 OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+# The provider's issuer: when set, an ID token naming another is refused.
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", default="")
+# Organisations' own providers (set in the Wagtail admin) must use https://; only the
+# dev and test settings turn this off, for providers on loopback.
+OIDC_REQUIRE_HTTPS = True
 OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="your organisation")
 # Count the provider's own MFA (an "mfa" amr claim) as the second factor.
 OIDC_TRUST_MFA_CLAIM = env.bool("OIDC_TRUST_MFA_CLAIM", default=False)

@@ -38,3 +38,5 @@ STATIC_ROOT = None
 # The demo's published accounts sign in without a second factor; each page says so.
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
 WHITENOISE_USE_FINDERS = True
+# Single sign-on providers on loopback speak plain http.
+OIDC_REQUIRE_HTTPS = False

@@ -25,6 +25,7 @@ for _name in (
     "OIDC_OP_TOKEN_ENDPOINT",
     "OIDC_OP_USER_ENDPOINT",
     "OIDC_OP_JWKS_ENDPOINT",
+    "OIDC_OP_ISSUER",
 ):
     _endpoint = globals()[_name]
     if _endpoint and not _endpoint.startswith("https://"):

@@ -33,3 +33,5 @@ WHITENOISE_USE_FINDERS = True
 # Off for the suite at large (most tests sign people in directly); the two-factor
 # tests switch it on.
 TWO_FACTOR_REQUIRED = False
+# Single sign-on providers on loopback speak plain http.
+OIDC_REQUIRE_HTTPS = False
