@@ -1038,19 +1038,21 @@ def purge_expired_content(*, as_of: date) -> int:
         **dict.fromkeys(CONTENT_FIELDS, ""), content_purged_on=as_of
     )
     SessionAttendance.objects.filter(session_id__in=expired).update(
-        impact_score=None,
-        switching_off_score=None,
-        support_score=None,
-        workload_score=None,
-        support_offered="",
-        wellbeing_notes="",
-        supervisee_reflection="",
-        disagreement="",
+        **emptied_attendance_content()
     )
     SessionAction.objects.filter(session_id__in=expired).update(description="")
     PreSessionCheckIn.objects.filter(session_id__in=expired).delete()
     SessionVersion.objects.filter(session_id__in=expired).delete()
     return len(expired)
+
+
+def emptied_attendance_content() -> dict[str, str | None]:
+    """Every content field of an attendance, emptied (scores None, text ""), for an
+    ``update``: taken from ``CONTENT_FIELDS`` so a new field is never left behind."""
+    return {
+        name: None if name in SessionAttendance.SCORE_CONTENT_FIELDS else ""
+        for name in SessionAttendance.CONTENT_FIELDS
+    }
 
 
 def purge_old_score_records(*, as_of: date) -> int:
@@ -1110,6 +1112,7 @@ __all__ = [
     "cancel_session",
     "complete_action",
     "create_session",
+    "emptied_attendance_content",
     "ensure_default_policies",
     "finalise_session",
     "lock_own_supervisee",

@@ -101,6 +101,11 @@ ACTIONS = (
         "Record a professional registration",
         "Registration recorded",
     ),
+    (
+        "sustain.person.erase",
+        "Erase a leaver's personal data",
+        "Personal data erased",
+    ),
     ("sustain.sealed_note.read", "Read a sealed note", "Sealed note read"),
     ("sustain.sealed_note.write", "Write a sealed note", "Sealed note written"),
     (

@@ -367,6 +367,13 @@ class StaffProfile(models.Model):
         blank=True,
         help_text="Set while the person is on long-term absence; clear on return.",
     )
+    erased_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the person's personal data was erased, past retention after "
+        "leaving; their dated records stay, unnamed, for past figures.",
+    )
 
     objects = StaffProfileQuerySet.as_manager()
 

@@ -242,6 +242,11 @@ EVIDENCE_MAX_MB = env.int("EVIDENCE_MAX_MB", default=10)
 # Pseudonymised check-in score records older than this many months are deleted by
 # the nightly retention purge (72: the default retention of supervision content).
 CHECK_IN_SCORE_RETENTION_MONTHS = env.int("CHECK_IN_SCORE_RETENTION_MONTHS", default=72)
+# Leavers' personal data is erased this many months after their last day, or after
+# their organisation's supervision retention if that is longer (72: end of employment
+# plus six years, the retention the supervision design notes propose for reflective
+# and wellbeing records). Their dated records stay, unnamed, for past figures.
+LEAVER_RETENTION_MONTHS = env.int("LEAVER_RETENTION_MONTHS", default=72)
 # Under DEBUG only, the media folders served directly (Wagtail's images); training
 # evidence is never among them: it is served by its scoped download view.
 PUBLIC_MEDIA_FOLDERS = ("images", "original_images")
@@ -421,6 +426,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-expired-supervision-content": {
         "task": "supervision.tasks.purge_expired_content_task",
         "schedule": crontab(hour=4, minute=0),
+    },
+    # Erase the personal data of leavers past LEAVER_RETENTION_MONTHS nightly, in
+    # chunks (idempotent: an erased person is marked, so a second run finds no one).
+    "erase-leavers-past-retention": {
+        "task": "home.tasks.erase_leavers_task",
+        "schedule": crontab(hour=4, minute=30),
     },
 }
 # How long a relay holds the notifications it claimed: longer than the task's 300 s

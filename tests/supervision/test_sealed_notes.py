@@ -285,3 +285,18 @@ class TestRetention:
         supervisee.save(update_fields=["left_on"])
         services.purge_expired_content(as_of=date(2026, 3, 15))
         assert not SealedNote.objects.filter(pk=world["note"].pk).exists()
+
+    def test_the_purge_also_empties_what_changed_in_their_practice(self, world):
+        # The purge listed attendance fields by hand and missed practice_change.
+        from supervision.models import SessionAttendance
+
+        supervisee = world["supervisee"]
+        SessionAttendance.objects.filter(person=supervisee).update(
+            practice_change="PRACTICE-7Q"
+        )
+        for person in SessionAttendance.objects.filter(
+            person__in=[supervisee, world["colleague"]]
+        ).values_list("person", flat=True):
+            type(supervisee).objects.filter(pk=person).update(left_on=date(2019, 1, 31))
+        services.purge_expired_content(as_of=date(2026, 3, 15))
+        assert SessionAttendance.objects.get(person=supervisee).practice_change == ""
