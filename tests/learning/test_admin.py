@@ -67,6 +67,30 @@ class TestCompletionAdmin:
         assert response.status_code == 200
         assert mine.full_name in response.content.decode()
 
+    def test_a_completion_cannot_be_redated_in_the_admin_behind_the_services(
+        self, client, make_person, as_of
+    ):
+        """Evidence is never edited: a new date would leave the person's status
+        rows and flags describing a completion that no longer says so."""
+        from learning.models import Completion
+        from tests.factories.learning import CompletionFactory
+
+        admin = make_person(Role.PLATFORM_ADMIN)
+        completion = CompletionFactory(completed_on=as_of)
+        client.force_login(admin.user)
+
+        edit = client.post(
+            reverse("training_completions:edit", args=[completion.pk]),
+            {"completed_on": "2001-01-01"},
+        )
+        inspect = client.get(
+            reverse("training_completions:inspect", args=[completion.pk])
+        )
+
+        assert edit.status_code in {302, 403}
+        assert Completion.objects.get(pk=completion.pk).completed_on == as_of
+        assert inspect.status_code == 200
+
 
 class TestReports:
     @pytest.fixture
