@@ -112,3 +112,47 @@ def accept_invitation(*, token: str, password: str, now: datetime) -> User:
     invitation.accepted_at = now
     invitation.save(update_fields=["accepted_at"])
     return user
+
+
+def password_reset_url(user: User) -> str:
+    """Return the absolute, single-use link that lets a person choose a new password.
+
+    Django's token: it stops working once the password changes, or after
+    ``PASSWORD_RESET_TIMEOUT``.
+    """
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from config.links import absolute
+
+    return absolute(
+        reverse(
+            "accounts:password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+    )
+
+
+@transaction.atomic
+def send_password_reset(*, user: User, now: datetime | None = None) -> None:
+    """Write a password reset link to the outbox, as every email goes; the relay
+    sends it. Each request is its own message (a person may ask twice in a day)."""
+    from notifications.models import NotificationKind
+    from notifications.services import enqueue
+
+    now = now or timezone.now()
+    enqueue(
+        recipient=user,
+        kind=NotificationKind.PASSWORD_RESET,
+        key_date=timezone.localdate(now),
+        reference=f"reset:{secrets.token_hex(8)}",
+        context={
+            "url": password_reset_url(user),
+            "valid_for_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        },
+        now=now,
+    )

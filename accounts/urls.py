@@ -34,8 +34,6 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(
             template_name="accounts/password_reset_form.html",
             form_class=InvitedPasswordResetForm,
-            email_template_name="accounts/email/password_reset.txt",
-            subject_template_name="accounts/email/password_reset_subject.txt",
             success_url=reverse_lazy("accounts:password_reset_done"),
         ),
         name="password_reset",

@@ -46,6 +46,7 @@ class NotificationKind(models.TextChoices):
     TRAINING_CHANGED = "training_changed", "Training changed: renew it"
     SESSION_READY = "session_ready", "Supervision record ready"
     INVITATION = "invitation", "Invitation to set a password"
+    PASSWORD_RESET = "password_reset", "Reset your password"
     # One kind for every control flag; ``reference`` names the flag's kind.
     SUPERVISION_CHECK = "supervision_check", "Supervision needs attention"
     SESSION_BOOKED = "session_booked", "Supervision session booked"
@@ -104,8 +105,11 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         return self.filter(read_at__isnull=True)
 
     def in_inbox(self) -> NotificationQuerySet:
-        """Leave out daily summaries: their messages are in the inbox one by one."""
-        return self.exclude(kind=NotificationKind.DAILY_DIGEST)
+        """Leave out daily summaries (their messages are in the inbox one by one) and
+        password reset links (a way in belongs in the person's email only)."""
+        return self.exclude(
+            kind__in=[NotificationKind.DAILY_DIGEST, NotificationKind.PASSWORD_RESET]
+        )
 
     def undelivered(self) -> NotificationQuerySet:
         """Keep the rows still waiting for the relay (pending or mid-send)."""

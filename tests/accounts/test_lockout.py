@@ -2,7 +2,6 @@
 
 import pytest
 from axes.models import AccessAttempt
-from django.core import mail
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
@@ -154,6 +153,17 @@ def test_client_ip(settings, proxies, remote, forwarded, expected):
     assert client_ip(RequestFactory().get("/", **meta)) == expected
 
 
+def reset_recipients() -> list[str]:
+    """Who the outbox holds a password reset link for, in the order asked."""
+    from notifications.models import Notification
+
+    return list(
+        Notification.objects.filter(kind="password_reset")
+        .order_by("pk")
+        .values_list("recipient__email", flat=True)
+    )
+
+
 class TestPasswordResetThrottles:
     def reset(self, client, email, address=OFFICE):
         return client.post(
@@ -166,7 +176,7 @@ class TestPasswordResetThrottles:
     def test_one_email_gets_at_most_three_links_an_hour(self, client, admin):
         pages = [self.reset(client, "admin@sustain.example") for _ in range(5)]
 
-        assert len(mail.outbox) == 3
+        assert len(reset_recipients()) == 3
         assert all("Check your email" in p.content.decode() for p in pages)
 
     def test_one_address_asking_for_many_emails_is_throttled(self, client, settings):
@@ -178,7 +188,7 @@ class TestPasswordResetThrottles:
             self.reset(client, f"worker{n}@harbour.example")
         self.reset(client, "worker5@harbour.example", address=HOME)
 
-        assert [m.to for m in mail.outbox] == [
-            *[[f"worker{n}@harbour.example"] for n in range(4)],
-            ["worker5@harbour.example"],
+        assert reset_recipients() == [
+            *[f"worker{n}@harbour.example" for n in range(4)],
+            "worker5@harbour.example",
         ]

@@ -129,17 +129,31 @@ class TestSessionLimits:
 
 
 class TestPasswordReset:
-    def test_a_known_address_gets_a_link_that_sets_a_new_password(self, client, person):
+    def test_the_link_goes_through_the_outbox_and_sets_a_new_password(
+        self, client, person
+    ):
+        from notifications.models import Notification
+        from notifications.services import deliver_pending
+
         client.post(reverse("accounts:password_reset"), {"email": "sam@example.org"})
 
-        assert len(mail.outbox) == 1
+        # Written to the outbox like every other email, not sent from the request.
+        assert mail.outbox == []
+        row = Notification.objects.get(kind="password_reset")
+        assert row.recipient == person
+        # It is not a message for the notifications page: a way in stays in email.
+        assert not Notification.objects.in_inbox().filter(pk=row.pk).exists()
+        deliver_pending(now=timezone.now())
+        assert [m.to for m in mail.outbox] == [["sam@example.org"]]
         link = next(
             line
             for line in mail.outbox[0].body.splitlines()
             if "/accounts/reset/" in line
         )
-        path = link.split("testserver", 1)[1]
-        form_page = client.get(path, follow=True)
+        assert link.startswith(settings.SITE_URL + "/accounts/reset/")
+        assert link in mail.outbox[0].alternatives[0][0]
+
+        form_page = client.get(link.removeprefix(settings.SITE_URL), follow=True)
         response = client.post(
             form_page.redirect_chain[-1][0],
             {
@@ -149,8 +163,14 @@ class TestPasswordReset:
         )
         assert response.status_code == 302
         assert sign_in(client, password="a new long passphrase 42").status_code == 302
+        # The link works once.
+        client.post(reverse("accounts:logout"))
+        again = client.get(link.removeprefix(settings.SITE_URL), follow=True)
+        assert "This link has expired" in again.content.decode()
 
     def test_an_unknown_address_sends_nothing_but_says_the_same(self, client, person):
+        from notifications.models import Notification
+
         response = client.post(
             reverse("accounts:password_reset"),
             {"email": "nobody@example.org"},
@@ -158,7 +178,7 @@ class TestPasswordReset:
         )
 
         assert "Check your email" in response.content.decode()
-        assert mail.outbox == []
+        assert not Notification.objects.filter(kind="password_reset").exists()
 
 
 class TestSignInByEmail:

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.invitations import invite
+from accounts.invitations import invite, send_password_reset
 from config.links import absolute
 from learning.material import require_module_version
 from learning.services import submit_knowledge_check
@@ -109,6 +109,7 @@ def every_kind(settings):
     finalise_session(session_id=session.pk, by=world.supervisor.user, as_of=as_of)
     newcomer = UserFactory()
     invite(user=newcomer)
+    send_password_reset(user=UserFactory())
     # A material change: someone who took version 1 is asked to take version 2.
     changed = make_module("Responding to CSE", content_version=2)
     changed.what_changed = "Adds the return interview within 72 hours."
@@ -141,14 +142,17 @@ def test_every_kind_is_written_and_each_link_is_absolute_and_opens_for_its_reade
         links = links_of(row)
         assert links, f"{row.kind} carries no link"
         client = Client()
-        if row.kind != NotificationKind.INVITATION:
-            # An invited person has no password yet: their link is for signing up.
+        reset = row.kind == NotificationKind.PASSWORD_RESET
+        if row.kind != NotificationKind.INVITATION and not reset:
+            # An invited person has no password yet, and someone resetting theirs
+            # cannot sign in: those links are followed signed out.
             client.force_login(row.recipient)
         for link in links:
             assert link.startswith(SITE + "/"), (row.kind, link)
             parts = urlsplit(link)
             query = f"?{parts.query}" if parts.query else ""
-            response = client.get(parts.path + query)
+            # A reset link hides its token by redirecting to the form once.
+            response = client.get(parts.path + query, follow=reset)
             assert response.status_code == 200, (
                 row.kind,
                 row.recipient.username,
@@ -156,11 +160,11 @@ def test_every_kind_is_written_and_each_link_is_absolute_and_opens_for_its_reade
                 response.status_code,
             )
             checked += 1
-    # The action link and the notifications list; an invitation has only its own,
-    # and a daily summary has one more for each message it carries.
+    # The action link and the notifications list; an invitation and a password
+    # reset have only their own, and a daily summary one more per message it carries.
     carried = Notification.objects.filter(digest__isnull=False).count()
     assert carried > 0
-    assert checked == 2 * len(rows) - 1 + carried
+    assert checked == 2 * len(rows) - 2 + carried
 
 
 def test_a_supervisor_is_sent_to_their_supervisee_not_the_catalogue(every_kind):
