@@ -317,6 +317,7 @@ class FlagKind(models.TextChoices):
     AGREEMENT = "agreement", "Supervision agreement missing or due for review"
     REGISTRATION = "registration", "Supervisor not a registered social worker"
     DEBRIEF = "debrief", "Debrief after an incident overdue"
+    UNANNOUNCED = "unannounced", "Unannounced visit to a foster carer due"
 
 
 class FlagLevel(models.TextChoices):
@@ -327,10 +328,16 @@ class FlagLevel(models.TextChoices):
 
 class FlagQuerySet(models.QuerySet["Flag"]):
     def for_user(self, user: User | AnonymousUser) -> FlagQuerySet:
-        """Keep flags on people this user may see by name."""
+        """Keep flags on people this user may see by name, except a foster carer's
+        own unannounced-visit flag, which would tell them the visit is coming."""
         from workforce.models import StaffProfile
+        from workforce.scoping import own_profile
 
-        return self.filter(person__in=StaffProfile.objects.for_user(user))
+        flags = self.filter(person__in=StaffProfile.objects.for_user(user))
+        profile = own_profile(user)
+        if profile is None:
+            return flags
+        return flags.exclude(kind=FlagKind.UNANNOUNCED, person=profile)
 
     def open(self) -> FlagQuerySet:
         """Keep flags not yet closed."""

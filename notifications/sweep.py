@@ -743,6 +743,7 @@ def _control_source(kind: str) -> FlagSource:
         FlagKind.AGREEMENT: supervision_controls.agreement_missing,
         FlagKind.REGISTRATION: supervision_controls.supervisor_unregistered,
         FlagKind.DEBRIEF: supervision_controls.debrief_overdue,
+        FlagKind.UNANNOUNCED: supervision_controls.unannounced_visit_due,
     }
     opened_on = controls[FlagKind(kind)]
 
@@ -776,6 +777,7 @@ FLAG_SOURCES: dict[str, FlagSource] = {
             FlagKind.AGREEMENT,
             FlagKind.REGISTRATION,
             FlagKind.DEBRIEF,
+            FlagKind.UNANNOUNCED,
         )
     },
 }
@@ -785,13 +787,16 @@ def control_recipients(kind: str, person: StaffProfile) -> list[StaffProfile | N
     """Who hears of a control flag on ``person``: the two people for a missing
     booking or agreement; the supervisor for their own unfinalised draft (a draft
     never escalates the supervisee); the manager for an unregistered supervisor;
-    the supervisor and the person's line manager for an overdue debrief."""
+    the supervisor and the person's line manager for an overdue debrief; the
+    supervising social worker alone for a foster carer's unannounced visit."""
     if kind == FlagKind.DRAFT:
         return [person]
     if kind == FlagKind.REGISTRATION:
         return [escalation_manager(person)]
     if kind == FlagKind.DEBRIEF:
         return [person.supervisor, person.line_manager]
+    if kind == FlagKind.UNANNOUNCED:
+        return [person.supervisor]  # never the carer: it would be announced
     return [person, person.supervisor]
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, timedelta
 
-from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
 
 from supervision.models import (
     CriticalIncident,
@@ -28,11 +28,13 @@ from supervision.rules import (
     AGREEMENT_GRACE_DAYS,
     DRAFT_FINALISE_DAYS,
     REGISTRATION_CHECK_MONTHS,
+    UNANNOUNCED_VISIT_MONTHS,
     AgreementState,
     agreement_missing_from,
     debrief_overdue_from,
     draft_unfinalised_from,
     registration_lapses_on,
+    unannounced_visit_due_from,
 )
 from workforce.dates import add_months
 from workforce.models import PersonKind, StaffProfile
@@ -145,13 +147,44 @@ def supervisor_unregistered(person_ids: Collection[int], *, as_of: date) -> Open
     return opened
 
 
-def latest_lapsed_check(as_of: date) -> date:
-    """The latest check date whose registration has lapsed by ``as_of`` (months are
-    clamped to their end, so a check on 29 February lapses on 28 February)."""
-    checked = add_months(as_of, -REGISTRATION_CHECK_MONTHS)
-    while add_months(checked + timedelta(days=1), REGISTRATION_CHECK_MONTHS) <= as_of:
+def latest_lapsed_check(as_of: date, months: int = REGISTRATION_CHECK_MONTHS) -> date:
+    """The latest day whose ``months`` have run out by ``as_of``: a registration
+    checked then has lapsed (months are clamped to their end, so a check on 29
+    February lapses on 28 February)."""
+    checked = add_months(as_of, -months)
+    while add_months(checked + timedelta(days=1), months) <= as_of:
         checked += timedelta(days=1)
     return checked
+
+
+def unannounced_visit_due(person_ids: Collection[int], *, as_of: date) -> Opened:
+    """Foster carers with no unannounced visit in the year up to ``as_of``, counted
+    from their approval when they have had none
+    (``rules.unannounced_visit_due_from``)."""
+    lapsed_by = latest_lapsed_check(as_of, UNANNOUNCED_VISIT_MONTHS)
+    last_visit = (
+        SessionAttendance.objects.filter(
+            person=OuterRef("pk"),
+            session__unannounced=True,
+            session__state=SupervisionSession.State.FINALISED,
+        )
+        .order_by("-session__held_on")
+        .values("session__held_on")[:1]
+    )
+    rows = (
+        StaffProfile.objects.filter(pk__in=person_ids, kind=PersonKind.FOSTER_CARER)
+        .annotate(last_unannounced=Subquery(last_visit))
+        .filter(
+            Q(last_unannounced__isnull=True, started_in_role__lte=lapsed_by)
+            | Q(last_unannounced__lte=lapsed_by)
+        )
+    )
+    return {
+        pk: unannounced_visit_due_from(approved_on=started, last_unannounced_on=last)
+        for pk, started, last in rows.values_list(
+            "pk", "started_in_role", "last_unannounced"
+        )
+    }
 
 
 def debrief_overdue(person_ids: Collection[int], *, as_of: date) -> Opened:

@@ -229,6 +229,9 @@ def seed(*, as_of: date, workforce: SeededWorkforce) -> str:
                 open_action=latest,
                 as_of=as_of,
                 newly_qualified=person.job_role.slug == "nqsw",
+                # A foster carer's visit four before the latest was unannounced
+                # (at least one a year); a carer with fewer visits is due one.
+                unannounced=person.is_foster_carer and number == len(dates) - 4,
             )
             session_ids.append(session.pk)
             made += 1
@@ -340,6 +343,7 @@ def _session(
     draft: bool = False,
     newly_qualified: bool = False,
     format: str = "one_to_one",
+    unannounced: bool = False,
 ) -> SupervisionSession:
     foster = person.is_foster_carer
     text = FOSTER_TEXT if foster else STAFF_TEXT
@@ -357,6 +361,7 @@ def _session(
         finalised_at=None if draft else finalised_at,
         finalised_by=None if draft else supervisor.user,
         wellbeing_discussed=rng.random() < 0.85,
+        unannounced=unannounced,
         next_session_on=held_on + timedelta(days=28),
         case_discussions=_text(rng, text["experience"]),
         decisions=_text(rng, text["decisions"]),

@@ -80,6 +80,11 @@ class SessionForm(ServiceForm):
         required=False,
         help_text="Only this yes or no is counted in reports, never what was said.",
     )
+    unannounced = forms.BooleanField(
+        label="This was an unannounced visit to a foster carer",
+        required=False,
+        help_text="The fostering standards ask for at least one a year.",
+    )
     next_session_on = GovukDateField(label="Date of the next session", required=False)
 
     def __init__(self, *args, supervisor: StaffProfile, as_of: date, **kwargs) -> None:
@@ -89,6 +94,9 @@ class SessionForm(ServiceForm):
             supervisor=supervisor
         ).select_related("user")
         self.fields["supervisees"].label_from_instance = lambda p: p.full_name
+        # Only a supervising social worker visits foster carers unannounced.
+        if not self.fields["supervisees"].queryset.foster_carers().exists():
+            del self.fields["unannounced"]
 
     def clean_held_on(self) -> date:
         held_on = self.cleaned_data["held_on"]

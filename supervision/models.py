@@ -432,6 +432,9 @@ class SupervisionSession(models.Model):
     cancelled_reason = EncryptedTextField()  # may say why: sickness, a bereavement
     next_session_on = models.DateField(null=True, blank=True)
     wellbeing_discussed = models.BooleanField(default=False)
+    # A visit to a foster carer they were not told of in advance: the fostering
+    # standards ask for at least one a year (``rules.unannounced_visit_due_from``).
+    unannounced = models.BooleanField(default=False)
 
     # Practice and workload (cases by reference only, never a child's name).
     case_discussions = EncryptedTextField()

@@ -385,6 +385,7 @@ class SessionDetails:
     format: str
     next_session_on: date | None = None
     wellbeing_discussed: bool = False
+    unannounced: bool = False
     case_discussions: str = ""
     decisions: str = ""
     experience: str = ""

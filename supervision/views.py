@@ -444,6 +444,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         format=session.format,
         next_session_on=session.next_session_on,
         wellbeing_discussed=session.wellbeing_discussed,
+        unannounced=session.unannounced,
         supervisees=list(session.attendances.values_list("person_id", flat=True)),
     )
     form = SessionForm(

@@ -72,7 +72,7 @@ class TestDemo:
         # Registered, so no carer is flagged for an unregistered supervisor.
         assert not carers.filter(supervisor__registration_number="").exists()
         visits = SupervisionSession.objects.filter(attendances__person__in=carers)
-        assert visits.exists()
+        assert visits.filter(unannounced=True).exists()
         assert not visits.filter(attendances__caseload__isnull=False).exists()
         for visit in visits.filter(state="finalised")[:20]:
             assert "Strategy meeting" not in visit.experience

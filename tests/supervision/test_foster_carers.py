@@ -8,7 +8,7 @@ import pytest
 from accounts.roles import Role
 from notifications.models import Flag, FlagKind
 from notifications.sweep import refresh_flags
-from supervision.controls import supervisor_unregistered
+from supervision.controls import supervisor_unregistered, unannounced_visit_due
 from supervision.models import (
     SessionAttendance,
     SupervisionSession,
@@ -21,8 +21,15 @@ from supervision.rules import (
     foster_carer_ladder,
     foster_carer_visit_counts,
     status_on,
+    unannounced_visit_due_from,
 )
-from supervision.services import ensure_default_policies, sync_supervision_status
+from supervision.services import (
+    SessionDetails,
+    create_session,
+    ensure_default_policies,
+    finalise_session,
+    sync_supervision_status,
+)
 from tests.factories import JobRoleFactory
 from tests.factories.supervision import SupervisionSessionFactory
 from workforce.models import PersonKind
@@ -211,3 +218,95 @@ class TestTheSupervisingSocialWorker:
         ssw.save()
 
         assert supervisor_unregistered([carer.pk], as_of=date(2026, 3, 1)) == {}
+
+
+class TestTheUnannouncedVisit:
+    """NMS 2011 standard 21.8: at least one unannounced visit a year."""
+
+    GRID = [None, date(2025, 2, 28), date(2024, 2, 29), date(2025, 8, 31)]
+
+    def test_the_rule_and_its_sql_twin_agree_on_a_grid_of_dates(self, household):
+        ssw, carer, worker = household
+        carer.started_in_role = date(2024, 1, 31)
+        carer.save()
+        for last in self.GRID:
+            SupervisionSession.objects.filter(supervisor=ssw).delete()
+            if last is not None:
+                visit(ssw, carer, last, unannounced=True)
+                visit(ssw, carer, last + timedelta(days=40))  # announced: no help
+            due = unannounced_visit_due_from(
+                approved_on=carer.started_in_role, last_unannounced_on=last
+            )
+            for offset in range(-3, 4):
+                day = due + timedelta(days=offset)
+                opened = unannounced_visit_due([carer.pk, worker.pk], as_of=day)
+                assert opened == ({carer.pk: due} if day >= due else {}), (last, day)
+
+    def test_the_flag_opens_on_the_day_for_the_supervisor_and_is_hidden_from_the_carer(
+        self, household
+    ):
+        ssw, carer, _ = household  # approved 1 June 2025
+        for day, expected in [(date(2026, 5, 31), False), (date(2026, 6, 1), True)]:
+            refresh_flags(
+                person_ids=[carer.pk], kinds=[FlagKind.UNANNOUNCED], as_of=day
+            )
+            assert Flag.objects.open().filter(person=carer).exists() is expected, day
+
+        assert Flag.objects.open().for_user(ssw.user).filter(person=carer).exists()
+        assert not Flag.objects.open().for_user(carer.user).exists()
+
+    def test_an_unannounced_visit_recorded_by_the_supervisor_closes_it(self, household):
+        ssw, carer, _ = household
+        day = date(2026, 6, 10)
+        refresh_flags(person_ids=[carer.pk], kinds=[FlagKind.UNANNOUNCED], as_of=day)
+        session = create_session(
+            supervisor=ssw,
+            supervisee_ids=[carer.pk],
+            details=SessionDetails(
+                held_on=day, duration_minutes=60, format="one_to_one", unannounced=True
+            ),
+            as_of=day,
+        )
+        finalise_session(session_id=session.pk, by=ssw.user, as_of=day)
+        refresh_flags(person_ids=[carer.pk], kinds=[FlagKind.UNANNOUNCED], as_of=day)
+
+        assert not Flag.objects.open().filter(person=carer).exists()
+        assert unannounced_visit_due([carer.pk], as_of=date(2027, 6, 9)) == {}
+        assert unannounced_visit_due([carer.pk], as_of=date(2027, 6, 10)) == {
+            carer.pk: date(2027, 6, 10)
+        }
+
+    def test_the_supervising_social_worker_ticks_it_on_the_session_form(
+        self, client, household, make_person
+    ):
+        from django.urls import reverse
+
+        ssw, carer, _ = household
+        client.force_login(ssw.user)
+        form = client.get(reverse("supervision:session_new")).content.decode()
+        assert "This was an unannounced visit to a foster carer" in form
+
+        response = client.post(
+            reverse("supervision:session_new"),
+            {
+                "supervisees": [carer.pk],
+                "held_on": "2026-03-10",
+                "duration_minutes": "60",
+                "format": "one_to_one",
+                "unannounced": "on",
+            },
+        )
+
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert SupervisionSession.objects.get(supervisor=ssw).unannounced
+
+    def test_a_supervisor_of_staff_only_is_not_offered_it(self, client, make_person):
+        from django.urls import reverse
+
+        lead = make_person(Role.SUPERVISOR, Role.PRACTITIONER)
+        make_person(Role.PRACTITIONER, organisation=lead.organisation, supervisor=lead)
+        client.force_login(lead.user)
+
+        form = client.get(reverse("supervision:session_new")).content.decode()
+
+        assert "unannounced" not in form
