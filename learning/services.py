@@ -248,6 +248,7 @@ def sync_training_status(
             "pk",
             "module_id",
             "minimum_version",
+            "version_required_from",
             "effective_from",
             "initial_due_days",
             "renewal_months",

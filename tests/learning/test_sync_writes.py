@@ -114,3 +114,22 @@ def test_a_requirement_that_no_longer_applies_loses_its_rows(
     ).exists()
     assert TrainingStatus.objects.filter(requirement=requirements[1]).count() == 6
     assert sync_training_status(as_of=as_of) == 0
+
+
+def test_the_sync_asks_the_same_number_of_queries_however_many_requirements(
+    staff, role, as_of
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    RequirementFactory(job_roles=[role])
+    with CaptureQueriesContext(connection) as one:
+        sync_training_status(person_ids=[staff[0].pk], as_of=as_of, announce=False)
+    for _ in range(4):
+        RequirementFactory(job_roles=[role])
+    with CaptureQueriesContext(connection) as five:
+        sync_training_status(person_ids=[staff[0].pk], as_of=as_of, announce=False)
+
+    # A requirement's fields are read with the rest, never one query each (at
+    # go-live, once per requirement per chunk of the sweep).
+    assert len(five) == len(one)
