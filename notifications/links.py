@@ -63,6 +63,15 @@ class LinkBook:
         self._people = set(people)
         self._visible: dict[int, set[int]] = {}
         self._roles: dict[int, frozenset[Role]] = {}
+        self._urls: dict[tuple[str, tuple[object, ...]], str] = {}
+
+    def _url(self, viewname: str, *args: object) -> str:
+        """``absolute_url``, each address worked out once per batch (a go-live
+        sweep links tens of thousands of messages to the same few pages)."""
+        key = (viewname, args)
+        if key not in self._urls:
+            self._urls[key] = absolute_url(viewname, *args)
+        return self._urls[key]
 
     def has_role(self, recipient: User, role: Role) -> bool:
         """Say whether ``recipient`` holds ``role`` (read once per recipient)."""
@@ -93,24 +102,24 @@ class LinkBook:
         about_self = person.user_id == recipient.pk
         if kind in TRAINING_KINDS:
             if about_self:
-                return absolute_url("learning:my_training")
+                return self._url("learning:my_training")
             if self.can_see(recipient, person):
-                return absolute_url("learning:person_training", person.pk)
-            return absolute_url("home:dashboard")
+                return self._url("learning:person_training", person.pk)
+            return self._url("home:dashboard")
         if kind in SUPERVISION_KINDS:
             if about_self:
-                return absolute_url("supervision:my_supervision")
+                return self._url("supervision:my_supervision")
             supervises = (
                 person.supervisor is not None
                 and person.supervisor.user_id == recipient.pk
             )
             if supervises and self.has_role(recipient, Role.SUPERVISOR):
-                return absolute_url("supervision:supervisor_dashboard")
+                return self._url("supervision:supervisor_dashboard")
             if self.has_role(recipient, Role.PROVIDER_MANAGER) and self.can_see(
                 recipient, person
             ):
-                return absolute_url("supervision:manager_view")
-            return absolute_url("home:dashboard")
+                return self._url("supervision:manager_view")
+            return self._url("home:dashboard")
         raise ValueError(f"no sweep link for {kind!r}")
 
 

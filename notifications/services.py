@@ -16,7 +16,7 @@ import logging
 import random
 import smtplib
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import timezone
 
 from config.links import site_url
@@ -90,6 +90,9 @@ class NotificationRequest:
     context: Mapping[str, Any] = field(default_factory=dict)
     reference: str = ""
     attachments: tuple[Attachment, ...] = ()
+    # The message's link (its context's ``url``), worked out only if the row is
+    # new: the sweep asks again each day for reminders already in the outbox.
+    link: Callable[[], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -174,8 +177,11 @@ def enqueue_many(
     # Render only what is new: a second sweep on the same day renders nothing.
     fresh = [request for key, request in wanted.items() if key not in existing]
     held = _held_for_digest(fresh)
+    templates = _Templates()
     new_rows = [
-        _build(request, now=now, held=_request_key(request) in held)
+        _build(
+            request, now=now, held=_request_key(request) in held, templates=templates
+        )
         for request in fresh
     ]
     Notification.objects.bulk_create(new_rows, batch_size=500, ignore_conflicts=True)
@@ -332,10 +338,15 @@ def _held_for_digest(
 
 
 def _build(
-    request: NotificationRequest, *, now: datetime, held: bool = False
+    request: NotificationRequest,
+    *,
+    now: datetime,
+    held: bool = False,
+    templates: _Templates | None = None,
 ) -> Notification:
     if request.kind not in NotificationKind.values:
         raise NotificationError(f"unknown notification kind {request.kind!r}")
+    templates = templates or _Templates()
     person = request.subject_person
     context = {
         **request.context,
@@ -344,11 +355,11 @@ def _build(
         "person_name": person.full_name if person else "",
         "about_self": person is None or person.user_id == request.recipient.pk,
         "key_date": request.key_date,
-        "site_url": site_url(),
-        "notifications_url": notifications_link(),
+        **templates.links,
     }
-    template = f"notifications/email/{request.kind}"
-    subject = render_to_string(f"{template}_subject.txt", context)
+    if request.link is not None:
+        context["url"] = request.link()
+    subject = templates.render(request.kind, "_subject.txt", context)
     return Notification(
         recipient=request.recipient,
         kind=request.kind,
@@ -356,12 +367,29 @@ def _build(
         key_date=request.key_date,
         reference=request.reference,
         subject=" ".join(subject.split())[:200],
-        body_text=render_to_string(f"{template}.txt", context).strip() + "\n",
-        body_html=render_to_string(f"{template}.html", context),
+        body_text=templates.render(request.kind, ".txt", context).strip() + "\n",
+        body_html=templates.render(request.kind, ".html", context),
         status=NotificationStatus.HELD if held else NotificationStatus.PENDING,
         next_attempt_at=now,
         created_at=now,
     )
+
+
+class _Templates:
+    """The message templates and the site's fixed links, looked up once for a
+    batch of messages rather than once per message (the go-live sweep writes
+    over a hundred thousand)."""
+
+    def __init__(self) -> None:
+        self.links = {"site_url": site_url(), "notifications_url": notifications_link()}
+        self._found: dict[str, Any] = {}
+
+    def render(self, kind: str, suffix: str, context: dict[str, Any]) -> str:
+        name = f"notifications/email/{kind}{suffix}"
+        template = self._found.get(name)
+        if template is None:
+            template = self._found[name] = get_template(name)
+        return template.render(context)
 
 
 def _request_key(

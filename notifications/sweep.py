@@ -51,6 +51,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
@@ -942,10 +943,8 @@ def _to(
                 kind=kind,
                 key_date=key_date,
                 subject_person=person,
-                context={
-                    **context,
-                    "url": links.link(kind, recipient=recipient.user, person=person),
-                },
+                context=context,
+                link=partial(links.link, kind, recipient=recipient.user, person=person),
                 reference=reference,
             )
         )
