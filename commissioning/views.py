@@ -38,7 +38,7 @@ from commissioning.reports.training import coverage_summary
 from commissioning.reports.trends import (
     last_complete_month,
     month_starts,
-    snapshot_table,
+    snapshot_download,
     trend_series,
 )
 from config import exports
@@ -329,7 +329,7 @@ def export_dashboard(request: HttpRequest, fmt: str, key: str = "") -> HttpRespo
     if key == "snapshots":
         start = month_starts(last=last_complete_month(as_of))[0]
         tables = [
-            snapshot_table(
+            snapshot_download(
                 provider_ids=scope.provider_ids,
                 start=start,
                 end=last_complete_month(as_of),
@@ -362,7 +362,7 @@ def export_provider(
     elif key == "snapshots":
         last = last_complete_month(as_of)
         tables = [
-            snapshot_table(
+            snapshot_download(
                 provider_ids=[provider.pk], start=month_starts(last=last)[0], end=last
             )
         ]

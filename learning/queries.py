@@ -133,6 +133,12 @@ class MatrixRow:
         worst = min(ranks)
         return (worst, -ranks.count(worst))
 
+    @property
+    def most_urgent(self) -> StatusCell | None:
+        """The requirement whose status is most urgent (the row's overall standing)."""
+        cells = [cell for cell in self.cells if cell]
+        return min(cells, key=lambda cell: URGENCY[cell.status], default=None)
+
 
 @dataclass
 class Matrix:

@@ -606,8 +606,12 @@ def _status_date(cell: queries.StatusCell) -> date | None:
 def _matrix_sheet(
     matrix: queries.Matrix, people: list[queries.MatrixRow]
 ) -> exports.Sheet:
-    """One row per person: a status in words and its date, per requirement."""
-    headers = ["Name", "Organisation", "Team", "Job role"]
+    """One row per person: their most urgent status, then each requirement's.
+
+    Each status is in words with its date beside it, so a sheet can be filtered on
+    the status column and sorted on the date.
+    """
+    headers = ["Name", "Email", "Organisation", "Team", "Job role", "Overall status"]
     for requirement in matrix.requirements:
         title = requirement.module.title
         headers += [f"{title}: status", f"{title}: date"]
@@ -615,11 +619,14 @@ def _matrix_sheet(
     def rows() -> Iterator[list[object]]:
         for row in people:
             person = row.person
+            worst = row.most_urgent
             line: list[object] = [
                 person.full_name,
+                person.user.email,
                 person.organisation.name,
                 person.team.name if person.team else "",
                 person.job_role.name,
+                worst.status.label if worst else "Nothing required",
             ]
             for cell in row.cells:
                 if cell is None:

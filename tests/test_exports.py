@@ -120,7 +120,14 @@ class TestHostileRoster:
                 assert "'" + surname in texts, fmt
             assert "'" + HOSTILE_TEAM in texts, fmt
             header = rows[0]
-            assert header[:4] == ["Name", "Organisation", "Team", "Job role"]
+            assert header[:6] == [
+                "Name",
+                "Email",
+                "Organisation",
+                "Team",
+                "Job role",
+                "Overall status",
+            ]
             assert any(str(h).endswith(": status") for h in header)
             assert any(str(h).endswith(": date") for h in header)
 
@@ -208,6 +215,7 @@ class TestEveryDownloadRoute:
         "learning:team_matrix_export": [],
         "workforce:roster_template": [],
         "workforce:roster_download": [],
+        "learning:training_records_template": [],
         "commissioning:export_dashboard": [],
         "commissioning:export_table": [None],
         "commissioning:export_provider": ["provider"],

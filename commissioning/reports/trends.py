@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.db.models import F
 
 from commissioning.models import MetricSnapshot
 from commissioning.reports.common import Column, Table
+from commissioning.reports.training import requirement_labels
 from workforce.dates import add_months
 
 # The figures drawn as charts: (metric, heading). Training coverage has one chart
@@ -27,6 +29,49 @@ CHARTED = [
         "Check-ins that prompted an offer of support (%, to the nearest 10)",
     ),
 ]
+
+
+# Every figure a monthly snapshot records, in words, for the snapshots download.
+# A snapshot's ``metric`` is its table's key and column's key; a test fails when a
+# report gains a figure that is not named here.
+METRIC_LABELS = {
+    "coverage.applies": "Training: people it applies to",
+    "coverage.covered": "Training: people with a valid completion",
+    "coverage.coverage_pct": "Training: coverage (%)",
+    "coverage.overdue": "Training: people overdue",
+    "coverage.due_soon": "Training: people due soon",
+    "coverage.expiring_30": "Training: completions expiring in 30 days",
+    "coverage.expiring_60": "Training: completions expiring in 60 days",
+    "coverage.expiring_90": "Training: completions expiring in 90 days",
+    "coverage.exceptions": "Training: extensions, exemptions and absences",
+    "supervision.people_required": "Supervision: people who need it",
+    "supervision.pct_in_date": "Supervision: in date (%)",
+    "supervision.median_days_since_session": (
+        "Supervision: median days since the last session"
+    ),
+    "supervision.overdue": "Supervision: people overdue",
+    "supervision.escalated": "Supervision: people escalated",
+    "supervision.escalated_twice": "Supervision: people escalated twice",
+    "supervision.sessions": "Supervision: sessions in the last 91 days",
+    "supervision.pct_wellbeing_discussed": (
+        "Supervision: sessions that discussed wellbeing (%)"
+    ),
+    "checkins.people_checked_in": "Check-ins: people who checked in",
+    "checkins.pct_prompted_support": (
+        "Check-ins: prompted an offer of support (%, to the nearest 10)"
+    ),
+    "caseload.people_with_caseload": (
+        "Caseloads: frontline staff with a recent caseload"
+    ),
+    "caseload.mean_caseload": "Caseloads: mean open cases",
+    "caseload.max_caseload": "Caseloads: highest open cases",
+    "caseload.over_threshold": "Caseloads: people over the threshold",
+    "caseload.pct_over_threshold": "Caseloads: people over the threshold (%)",
+    "staffing.worker_fte": "Staffing: frontline worker FTE",
+    "staffing.manager_fte": "Staffing: manager FTE",
+    "staffing.ratio": "Staffing: workers per manager",
+    "staffing.expected_ratio": "Staffing: the contract's highest workers per manager",
+}
 
 
 @dataclass
@@ -142,3 +187,30 @@ def snapshot_table(
         ],
         rows=rows.iterator(chunk_size=2000),
     )
+
+
+def snapshot_download(*, provider_ids: list[int], start: date, end: date) -> Table:
+    """Return the snapshots as a person reads them in a download.
+
+    The API keeps the stored keys (callers filter on them); a download names each
+    figure as the dashboard does, the requirement by its module's title, the month
+    in words and suppression as Yes or No, so it reads without a key.
+    """
+    table = snapshot_table(provider_ids=provider_ids, start=start, end=end)
+    requirements = {
+        f"requirement-{pk}": title for pk, title in requirement_labels().items()
+    }
+    stored = table.rows
+
+    def rows() -> Iterator[dict[str, object]]:
+        for row in stored:
+            yield {
+                **row,
+                "month": f"{row['month']:%B %Y}",
+                "metric": METRIC_LABELS.get(row["metric"], row["metric"]),
+                "dimension": requirements.get(row["dimension"], row["dimension"]),
+                "suppressed": "Yes" if row["suppressed"] else "No",
+            }
+
+    table.rows = rows()
+    return table

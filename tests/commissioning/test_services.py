@@ -1,12 +1,16 @@
 """Monthly snapshots: every figure, once per month, never changed; task and command."""
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from commissioning.models import ImmutableSnapshotError, MetricSnapshot
+from commissioning.reports.trends import METRIC_LABELS
 from commissioning.services import backfill_snapshots, take_monthly_snapshots
 from commissioning.tasks import take_monthly_snapshots_task
 from tests.factories.commissioning import MetricSnapshotFactory, build_county
@@ -89,3 +93,49 @@ class TestTask:
         assert set(MetricSnapshot.objects.values_list("month", flat=True)) == {
             date(2026, 2, 1)
         }
+
+
+class TestSnapshotsDownload:
+    """The snapshots download reads without a key: figures and requirements in words."""
+
+    def test_every_figure_a_snapshot_records_is_named_in_words(self, county):
+        take_monthly_snapshots(month=MARCH)
+
+        recorded = set(MetricSnapshot.objects.values_list("metric", flat=True))
+
+        assert recorded, "the county recorded no snapshots"
+        assert recorded - set(METRIC_LABELS) == set()
+
+    def test_the_download_names_the_figure_requirement_month_and_suppression(
+        self, client, county, monkeypatch
+    ):
+        take_monthly_snapshots(month=MARCH)
+        monkeypatch.setattr("commissioning.views.today", lambda: date(2026, 4, 15))
+        client.force_login(county.commissioner.user)
+
+        response = client.get(
+            reverse("commissioning:export_table", args=["snapshots", "csv"])
+        )
+
+        assert response.status_code == 200
+        lines = list(csv.DictReader(io.StringIO(_text(response))))
+        coverage = [
+            line
+            for line in lines
+            if line["Figure"] == "Training: coverage (%)"
+            and line["Provider"] == "Alpha"
+            and not line["Team"]
+        ]
+        assert coverage, lines[:3]
+        assert coverage[0]["Requirement"] == county.requirement.module.title
+        assert coverage[0]["Month"] == "March 2026"
+        assert float(coverage[0]["Value"]) == 40.0
+        assert {line["Suppressed (group under 5)"] for line in lines} == {"Yes", "No"}
+        text = _text(response)
+        assert "coverage.coverage_pct" not in text
+        assert "requirement-" not in text
+        assert "True" not in text and "False" not in text
+
+
+def _text(response) -> str:
+    return b"".join(response.streaming_content).decode("utf-8-sig")
