@@ -702,6 +702,12 @@ def person_training(request: HttpRequest, person_id: int) -> HttpResponse:
             .select_related("module", "recorded_by", "approved_by")
             .order_by("-completed_on"),
             "can_manage": has_role(request.user, *MANAGER_ROLES),
+            # Incidents are for the worker's supervisor and provider managers.
+            "can_record_incident": has_role(request.user, Role.PROVIDER_MANAGER)
+            or (
+                person.supervisor_id is not None
+                and person.supervisor_id == getattr(own_profile(request.user), "pk", 0)
+            ),
             "as_of": as_of,
         },
     )

@@ -318,6 +318,7 @@ class FlagKind(models.TextChoices):
     REGISTRATION = "registration", "Supervisor not a registered social worker"
     DEBRIEF = "debrief", "Debrief after an incident overdue"
     UNANNOUNCED = "unannounced", "Unannounced visit to a foster carer due"
+    REBOOKING = "rebooking", "Cancelled session with no new date"
 
 
 class FlagLevel(models.TextChoices):

@@ -8,7 +8,7 @@ skipped by :func:`enqueue`.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.dispatch import receiver
@@ -172,6 +172,7 @@ def send_booking_invitation(
     booking: SessionBooking,
     method: str,
     invitation: bytes,
+    now: datetime | None = None,
     **kwargs: Any,
 ) -> None:
     """Send both people the booking's calendar invitation (or its cancellation).
@@ -202,3 +203,11 @@ def send_booking_invitation(
             context={**context, "url": url},
             attachments=[attachment],
         )
+    # A new date clears "no booking" and "cancelled with no new date" at once.
+    from notifications.sweep import refresh_flags
+
+    refresh_flags(
+        person_ids=[booking.supervisee_id],
+        kinds=[FlagKind.NO_BOOKING, FlagKind.REBOOKING],
+        as_of=timezone.localtime(now).date() if now else timezone.localdate(),
+    )

@@ -745,6 +745,7 @@ def _control_source(kind: str) -> FlagSource:
         FlagKind.REGISTRATION: supervision_controls.supervisor_unregistered,
         FlagKind.DEBRIEF: supervision_controls.debrief_overdue,
         FlagKind.UNANNOUNCED: supervision_controls.unannounced_visit_due,
+        FlagKind.REBOOKING: supervision_controls.rebooking_missing,
     }
     opened_on = controls[FlagKind(kind)]
 
@@ -779,6 +780,7 @@ FLAG_SOURCES: dict[str, FlagSource] = {
             FlagKind.REGISTRATION,
             FlagKind.DEBRIEF,
             FlagKind.UNANNOUNCED,
+            FlagKind.REBOOKING,
         )
     },
 }
@@ -786,10 +788,11 @@ FLAG_SOURCES: dict[str, FlagSource] = {
 
 def control_recipients(kind: str, person: StaffProfile) -> list[StaffProfile | None]:
     """Who hears of a control flag on ``person``: the two people for a missing
-    booking or agreement; the supervisor for their own unfinalised draft (a draft
-    never escalates the supervisee); the manager for an unregistered supervisor;
-    the supervisor and the person's line manager for an overdue debrief; the
-    supervising social worker alone for a foster carer's unannounced visit."""
+    booking or agreement, or a cancelled session with no new date; the supervisor
+    for their own unfinalised draft (a draft never escalates the supervisee); the
+    manager for an unregistered supervisor; the supervisor and the person's line
+    manager for an overdue debrief; the supervising social worker alone for a
+    foster carer's unannounced visit."""
     if kind == FlagKind.DRAFT:
         return [person]
     if kind == FlagKind.REGISTRATION:

@@ -15,6 +15,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
 
 from supervision.models import (
     CriticalIncident,
@@ -27,12 +28,14 @@ from supervision.models import (
 from supervision.rules import (
     AGREEMENT_GRACE_DAYS,
     DRAFT_FINALISE_DAYS,
+    REBOOK_WORKING_DAYS,
     REGISTRATION_CHECK_MONTHS,
     UNANNOUNCED_VISIT_MONTHS,
     AgreementState,
     agreement_missing_from,
     debrief_overdue_from,
     draft_unfinalised_from,
+    rebooking_missing_from,
     registration_lapses_on,
     unannounced_visit_due_from,
 )
@@ -133,17 +136,21 @@ def supervisor_unregistered(person_ids: Collection[int], *, as_of: date) -> Open
         Q(supervisor__registration_number="", started_in_role__lte=as_of)
         | (
             ~Q(supervisor__registration_number="")
-            & Q(supervisor__registration_checked_on__lte=lapsed_if_checked_by)
+            & (
+                Q(supervisor__registration_checked_on__lte=lapsed_if_checked_by)
+                | Q(supervisor__registration_expires_on__lt=as_of)
+            )
         )
     )
     opened: Opened = {}
-    for pk, started, number, checked_on in rows.values_list(
+    for pk, started, number, checked_on, expires_on in rows.values_list(
         "pk",
         "started_in_role",
         "supervisor__registration_number",
         "supervisor__registration_checked_on",
+        "supervisor__registration_expires_on",
     ):
-        opened[pk] = registration_lapses_on(checked_on, number) or started
+        opened[pk] = registration_lapses_on(checked_on, number, expires_on) or started
     return opened
 
 
@@ -212,3 +219,62 @@ def _debrief_opened(due_on: date) -> date:
     day = debrief_overdue_from(due_on=due_on, debrief_held_on=None)
     assert day is not None  # no debrief held: the flag opens
     return day
+
+
+def rebooking_missing(person_ids: Collection[int], *, as_of: date) -> Opened:
+    """Supervisees with a supervisor and supervision required whose earliest
+    cancellation nothing has replaced, from ``REBOOK_WORKING_DAYS`` working days
+    after it (``rules.rebooking_missing_from``).
+
+    The cancellations are bookings cancelled before their time and recorded
+    sessions cancelled; a later session held, or a booking for a later day still
+    standing after the cancellation, replaces one. One query (a union)."""
+    people = StaffProfile.objects.filter(
+        pk__in=person_ids,
+        supervisor__isnull=False,
+        supervision_status__due_on__isnull=False,
+    ).values("pk")
+    # Five working days are never fewer than five days: older cancellations only.
+    latest = as_of - timedelta(days=REBOOK_WORKING_DAYS)
+
+    def replaced(person: str) -> Q:
+        held = SessionAttendance.objects.filter(
+            person=OuterRef(person), session__held_on__gt=OuterRef("day")
+        ).exclude(session__state=SupervisionSession.State.CANCELLED)
+        booked = SessionBooking.objects.filter(
+            supervisee=OuterRef(person), starts_at__date__gt=OuterRef("day")
+        ).filter(
+            Q(cancelled_at__isnull=True) | Q(cancelled_at__date__gt=OuterRef("day"))
+        )
+        return Exists(held) | Exists(booked)
+
+    cancelled_bookings = (
+        SessionBooking.objects.filter(
+            supervisee__in=people,
+            cancelled_at__isnull=False,
+            cancelled_at__lt=F("starts_at"),
+        )
+        .annotate(day=TruncDate("cancelled_at"), person=F("supervisee_id"))
+        .filter(day__lte=latest)
+        .filter(~replaced("supervisee_id"))
+        .values_list("person", "day")
+    )
+    cancelled_sessions = (
+        SessionAttendance.objects.filter(
+            person__in=people, session__state=SupervisionSession.State.CANCELLED
+        )
+        .annotate(day=F("session__held_on"), person_ref=F("person_id"))
+        .filter(day__lte=latest)
+        .filter(~replaced("person_id"))
+        .values_list("person_ref", "day")
+    )
+    earliest: dict[int, date] = {}
+    for person_id, day in cancelled_bookings.union(cancelled_sessions, all=True):
+        if person_id not in earliest or day < earliest[person_id]:
+            earliest[person_id] = day
+    opened: Opened = {}
+    for person_id, day in earliest.items():
+        opens = rebooking_missing_from(cancelled_on=[day], bookings=[], held_on=[])
+        if opens is not None and opens <= as_of:
+            opened[person_id] = opens
+    return opened

@@ -16,6 +16,7 @@ session_finalised = Signal()
 supervision_status_synced = Signal()
 
 # Sent with ``booking: SessionBooking``, ``method: str`` ("REQUEST" for a booking or
-# a change, "CANCEL" for a cancellation) and ``invitation: bytes`` (the iCalendar
-# file both people are sent), inside the transaction that changed the booking.
+# a change, "CANCEL" for a cancellation), ``invitation: bytes`` (the iCalendar
+# file both people are sent) and ``now: datetime`` (when it changed), inside the
+# transaction that changed the booking.
 booking_changed = Signal()

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 
 from home.forms import GovukDateField, ServiceForm
+from supervision.incidents import CASE_REFERENCE
 from supervision.models import (
     PRE_SESSION_TEXT_LIMIT,
+    CriticalIncident,
     SupervisionSession,
     SupportOffered,
 )
@@ -399,3 +405,227 @@ class SealedNoteForm(ServiceForm):
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
+
+
+TIME_PATTERN = re.compile(r"^(\d{1,2})[:.](\d{2})\s*(am|pm)?$|^(\d{1,2})\s*(am|pm)$")
+
+
+def parse_time_text(text: str) -> time:
+    """Read 14:30, 14.30, 2:30pm or 2pm; raise ValueError if it is no real time."""
+    match = TIME_PATTERN.match(text.strip().lower())
+    if match is None:
+        raise ValueError(text)
+    hour_text, minute_text, suffix = (
+        (match[1], match[2], match[3]) if match[1] else (match[4], "0", match[5])
+    )
+    hour, minute = int(hour_text), int(minute_text)
+    if suffix:
+        if not 1 <= hour <= 12:
+            raise ValueError(text)
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    return time(hour, minute)  # ValueError past 23:59
+
+
+class BookingForm(ServiceForm):
+    """When and where the next session is: a date, a time, a length and a place."""
+
+    MODES = [("in_person", "In person"), ("online", "Online")]
+
+    starts_on = GovukDateField(
+        label="Date of the session",
+        error_messages={"required": "Enter the date of the session"},
+    )
+    starts_at_time = forms.CharField(
+        label="Start time",
+        help_text="Use the 24-hour clock, for example 14:30",
+        max_length=10,
+        error_messages={"required": "Enter the start time"},
+    )
+    duration_minutes = forms.IntegerField(
+        label="Length in minutes",
+        validators=[
+            MaxValueValidator(480, "The length must be 480 minutes (8 hours) or less")
+        ],
+        error_messages={
+            "required": "Enter how long the session will last",
+            "invalid": "Enter the length as a number of minutes, like 90",
+        },
+    )
+    mode = forms.ChoiceField(
+        label="How you will meet",
+        choices=MODES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how you will meet"},
+    )
+    place = forms.CharField(
+        label="Where you will meet, if in person",
+        help_text="For example, the small meeting room at Harbour House",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "Keep the place to 200 characters or fewer"},
+    )
+    online_link = forms.CharField(
+        label="Link to the online meeting, if online",
+        help_text="Starting https://",
+        max_length=500,
+        required=False,
+        error_messages={"max_length": "Keep the link to 500 characters or fewer"},
+    )
+
+    def __init__(self, *args: Any, now: datetime, shortest: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = timezone.localtime(now)
+        self.shortest = shortest
+        self.fields["duration_minutes"].help_text = (
+            f"At least {shortest} minutes: a shorter session does not count under "
+            "this person's supervision policy"
+        )
+
+    def clean_starts_on(self) -> date:
+        day = self.cleaned_data["starts_on"]
+        if day < self.now.date():
+            raise forms.ValidationError(
+                "The date of the session must be today or in the future"
+            )
+        latest = self.now.date() + timedelta(days=365)
+        if day > latest:
+            raise forms.ValidationError(
+                "The date of the session must be within a year, on or before "
+                f"{latest.day} {latest:%B %Y}"
+            )
+        return day
+
+    def clean_starts_at_time(self) -> time:
+        try:
+            return parse_time_text(self.cleaned_data["starts_at_time"])
+        except ValueError:
+            raise forms.ValidationError(
+                "Enter the start time as hours and minutes, like 14:30"
+            ) from None
+
+    def clean_duration_minutes(self) -> int:
+        minutes = self.cleaned_data["duration_minutes"]
+        if minutes < self.shortest:
+            raise forms.ValidationError(
+                f"The length must be at least {self.shortest} minutes: a shorter "
+                "session does not count under this person's supervision policy"
+            )
+        return minutes
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        mode = cleaned.get("mode")
+        place = (cleaned.get("place") or "").strip()
+        link = (cleaned.get("online_link") or "").strip()
+        if mode == "in_person":
+            link = ""
+            if not place:
+                self.add_error("place", "Enter where you will meet")
+        elif mode == "online":
+            place = ""
+            if not link:
+                self.add_error("online_link", "Enter the link to the online meeting")
+            elif urlsplit(link).scheme != "https" or not urlsplit(link).netloc:
+                self.add_error(
+                    "online_link",
+                    "Enter the link to the online meeting, starting https://",
+                )
+        cleaned["place"], cleaned["online_link"] = place, link
+        day, start = cleaned.get("starts_on"), cleaned.get("starts_at_time")
+        if isinstance(day, date) and isinstance(start, time):
+            starts_at = timezone.make_aware(datetime.combine(day, start))
+            cleaned["starts_at"] = starts_at
+            if starts_at <= self.now:
+                self.add_error("starts_at_time", "The start time must be in the future")
+        return cleaned
+
+    @classmethod
+    def initial_from(cls, booking: Any) -> dict[str, Any]:
+        """The form's starting values for changing ``booking``."""
+        local = timezone.localtime(booking.starts_at)
+        return {
+            "starts_on": local.date(),
+            "starts_at_time": f"{local:%H:%M}",
+            "duration_minutes": booking.duration_minutes,
+            "mode": "online" if booking.online_link else "in_person",
+            "place": booking.place,
+            "online_link": booking.online_link,
+        }
+
+
+class IncidentForm(ServiceForm):
+    """A critical incident in a worker's practice, by case reference only."""
+
+    kind = forms.ChoiceField(
+        label="What happened",
+        choices=CriticalIncident.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what kind of incident it was"},
+    )
+    case_reference = forms.CharField(
+        label="Case reference",
+        help_text="Like C-1042. Never write a child's name.",
+        max_length=20,
+        error_messages={"required": "Enter the case reference, like C-1042"},
+    )
+    occurred_on = GovukDateField(
+        label="Date of the incident",
+        error_messages={"required": "Enter the date of the incident"},
+    )
+
+    def __init__(self, *args: Any, as_of: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.as_of = as_of
+
+    def clean_case_reference(self) -> str:
+        reference = self.cleaned_data["case_reference"].strip().upper()
+        if not CASE_REFERENCE.match(reference):
+            raise forms.ValidationError(
+                "Enter a case reference, like C-1042: letters, a hyphen and "
+                "numbers. Never write a child's name."
+            )
+        return reference
+
+    def clean_occurred_on(self) -> date:
+        day = self.cleaned_data["occurred_on"]
+        if day > self.as_of:
+            raise forms.ValidationError(
+                "The date of the incident must be today or earlier"
+            )
+        earliest = add_months(self.as_of, -12)
+        if day < earliest:
+            raise forms.ValidationError(
+                "The date of the incident must be within the last 12 months"
+            )
+        return day
+
+
+class HoursForm(ServiceForm):
+    """The period to add supervision hours up over."""
+
+    start = GovukDateField(
+        label="From", error_messages={"required": "Enter the first day of the period"}
+    )
+    end = GovukDateField(
+        label="To", error_messages={"required": "Enter the last day of the period"}
+    )
+
+    def __init__(self, *args: Any, as_of: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.as_of = as_of
+
+    def clean_end(self) -> date:
+        end = self.cleaned_data["end"]
+        if end > self.as_of:
+            raise forms.ValidationError("The last day must be today or earlier")
+        return end
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if isinstance(start, date) and isinstance(end, date):
+            if start > end:
+                self.add_error("start", "The first day must be on or before the last")
+            elif start < add_months(end, -24):
+                self.add_error("start", "Choose a period of 24 months or less")
+        return cleaned

@@ -9,14 +9,24 @@ not held by its due date.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import Role, roles_of
-from supervision.models import CriticalIncident, SupervisionPolicy
-from supervision.rules import DEFAULT_DEBRIEF_WORKING_DAYS, add_working_days
+from supervision.models import (
+    CriticalIncident,
+    SessionAttendance,
+    SupervisionPolicy,
+    SupervisionSession,
+)
+from supervision.rules import (
+    DEFAULT_DEBRIEF_WORKING_DAYS,
+    add_working_days,
+    debrief_overdue_from,
+)
 from supervision.services import NotAllowed, SupervisionError
 from workforce.audit import record_audit
 from workforce.models import StaffProfile
@@ -83,3 +93,39 @@ def _debrief_days(person: StaffProfile) -> int:
     policy = status.policy if status is not None else None
     policy = policy or SupervisionPolicy.objects.filter(is_default=True).first()
     return policy.debrief_within_days if policy else DEFAULT_DEBRIEF_WORKING_DAYS
+
+
+@dataclass
+class IncidentRow:
+    incident: CriticalIncident
+    debrief_held_on: date | None
+    overdue: bool
+
+
+def incident_rows(person: StaffProfile, *, as_of: date) -> list[IncidentRow]:
+    """The person's incidents, newest first, each with the debrief that answered it
+    (the first held on or after it) and whether it is overdue
+    (``rules.debrief_overdue_from``). Two queries."""
+    debriefs = sorted(
+        SessionAttendance.objects.filter(
+            person=person,
+            session__format=SupervisionSession.Format.DEBRIEF,
+            session__state=SupervisionSession.State.FINALISED,
+        ).values_list("session__held_on", flat=True)
+    )
+    rows = []
+    for incident in CriticalIncident.objects.filter(person=person).select_related(
+        "recorded_by"
+    ):
+        held = next((day for day in debriefs if day >= incident.occurred_on), None)
+        opens = debrief_overdue_from(
+            due_on=incident.debrief_due_on, debrief_held_on=held
+        )
+        rows.append(
+            IncidentRow(
+                incident=incident,
+                debrief_held_on=held,
+                overdue=opens is not None and opens <= as_of,
+            )
+        )
+    return rows

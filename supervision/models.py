@@ -9,7 +9,7 @@ No ``__str__`` here includes content, so nothing sensitive reaches logs or the a
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -107,6 +107,21 @@ class SupervisionPolicy(models.Model):
         "due (2: the platform's default in the supervision design notes, following "
         "children's services supervision standards). A debrief comes on top of "
         "scheduled supervision and never resets the clock.",
+    )
+    required_hours = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text="Hours of finalised supervision required in each period (blank: "
+        "none beyond the interval). For example, a 90-minute session every month "
+        "comes to 18 hours a year (LGA, Standards for employers of social workers "
+        "in England, standard 5, 2020). The hours page compares each person with "
+        "it, pro rata for the period chosen.",
+    )
+    required_hours_months = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="The period the required hours cover, in months.",
     )
     due_soon_days = models.PositiveSmallIntegerField(
         default=7,
@@ -995,9 +1010,29 @@ class CriticalIncident(models.Model):
 
 
 class SessionBookingQuerySet(models.QuerySet["SessionBooking"]):
+    def for_user(self, user: User | AnonymousUser) -> SessionBookingQuerySet:
+        """Keep the bookings this user may see: the two people in them."""
+        profile = own_profile(user)
+        if profile is None:
+            return self.none()
+        return self.filter(Q(supervisor=profile) | Q(supervisee=profile))
+
+    def writable_by(self, user: User | AnonymousUser) -> SessionBookingQuerySet:
+        """Keep the bookings this user may change: ones they made as supervisor,
+        for someone they still supervise."""
+        profile = own_profile(user)
+        if profile is None:
+            return self.none()
+        return self.filter(supervisor=profile, supervisee__supervisor=profile)
+
     def live(self) -> SessionBookingQuerySet:
         """Keep bookings not cancelled."""
         return self.filter(cancelled_at__isnull=True)
+
+    def open(self) -> SessionBookingQuerySet:
+        """Keep each person's next session: not cancelled and not closed (at most
+        one per supervisee, a constraint holds)."""
+        return self.filter(cancelled_at__isnull=True, closed_at__isnull=True)
 
     def from_day(self, day: date) -> SessionBookingQuerySet:
         """Keep bookings starting on ``day`` or later (in the site's time zone)."""
@@ -1008,7 +1043,10 @@ class SessionBooking(models.Model):
     """The next session booked between a supervisor and a supervisee.
 
     ``uid`` is the calendar invitation's UID and never changes; each change sent
-    raises ``sequence``, so calendars replace the old invitation.
+    raises ``sequence``, so calendars replace the old invitation. A supervisee has
+    at most one open booking (neither cancelled nor closed): booking the next
+    session closes one whose time has passed, and a second booking made at the same
+    moment is refused by the database.
     """
 
     supervisor = models.ForeignKey(
@@ -1033,6 +1071,9 @@ class SessionBooking(models.Model):
         related_name="next_bookings",
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When it stopped being the next session without being cancelled: its time had
+    # passed and the session after it was booked.
+    closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -1053,6 +1094,11 @@ class SessionBooking(models.Model):
                 condition=~Q(supervisor=F("supervisee")),
                 name="supervision_booking_not_with_oneself",
             ),
+            models.UniqueConstraint(
+                fields=["supervisee"],
+                condition=Q(cancelled_at__isnull=True, closed_at__isnull=True),
+                name="supervision_one_open_booking",
+            ),
         ]
         indexes = [models.Index(fields=["supervisee", "starts_at"])]
 
@@ -1062,6 +1108,10 @@ class SessionBooking(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
 
 
 class SealedNoteQuerySet(models.QuerySet["SealedNote"]):

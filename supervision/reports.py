@@ -19,6 +19,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -26,10 +27,16 @@ from django.db.models.functions import Coalesce
 from supervision.models import (
     SessionAction,
     SessionAttendance,
+    SupervisionPolicy,
     SupervisionSession,
     SupervisionStatus,
 )
-from supervision.rules import PROMPT_RUN, Status, support_prompt
+from supervision.rules import (
+    PROMPT_RUN,
+    Status,
+    required_hours_for,
+    support_prompt,
+)
 from workforce.models import CaseloadSnapshot, CommissioningContract, StaffProfile
 
 # Most urgent first: the later a session is, the higher it comes.
@@ -54,6 +61,7 @@ class SuperviseeRow:
     awaiting_acknowledgement: int
     prompt: str = ""
     training: str | None = None
+    booking: Any = None  # the next session booked, filled in by the page
 
     @property
     def urgency(self) -> tuple[int, int, date]:
@@ -267,3 +275,85 @@ def escalation_counts(organisation_id: int, *, as_of: date) -> dict[str, int]:
         escalated_twice=Count("pk", filter=Q(escalate_twice_on__lte=as_of)),
         overdue=Count("pk", filter=Q(due_on__lt=as_of)),
     )
+
+
+@dataclass
+class HoursRow:
+    person: StaffProfile
+    sessions: int
+    hours: Decimal
+    required: Decimal | None
+
+    @property
+    def short(self) -> bool:
+        return self.required is not None and self.hours < self.required
+
+
+@dataclass
+class TeamHours:
+    team: str
+    people: int
+    hours: Decimal
+    short: int
+
+    @property
+    def mean(self) -> Decimal:
+        return (self.hours / self.people).quantize(Decimal("0.1"))
+
+
+def hours_rows(
+    people: QuerySet[StaffProfile], *, start: date, end: date
+) -> tuple[list[HoursRow], list[TeamHours]]:
+    """Hours of finalised supervision each person attended from ``start`` to
+    ``end`` (inclusive), against what their policy requires pro rata; and the same
+    summed by team. One query for the people, one for the default policy."""
+    attended = SessionAttendance.objects.filter(
+        person=OuterRef("pk"),
+        session__state=SupervisionSession.State.FINALISED,
+        session__held_on__gte=start,
+        session__held_on__lte=end,
+    )
+    rows_qs = (
+        people.select_related("user", "team", "supervision_status__policy")
+        .annotate(
+            minutes=Coalesce(
+                Subquery(
+                    attended.order_by()
+                    .values("person")
+                    .annotate(total=Sum("session__duration_minutes"))
+                    .values("total")[:1],
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            ),
+            sessions=_count(attended, "person"),
+        )
+        .order_by("team__name", "user__last_name", "user__first_name")
+    )
+    default = SupervisionPolicy.objects.filter(is_default=True).first()
+    rows: list[HoursRow] = []
+    teams: dict[str, TeamHours] = {}
+    for person in rows_qs:
+        status = getattr(person, "supervision_status", None)
+        policy = (status.policy if status is not None else None) or default
+        required = (
+            required_hours_for(
+                required_hours=policy.required_hours,
+                per_months=policy.required_hours_months,
+                start=start,
+                end=end,
+            )
+            if policy is not None
+            else None
+        )
+        hours = (Decimal(person.minutes) / 60).quantize(Decimal("0.1"))
+        row = HoursRow(
+            person=person, sessions=person.sessions, hours=hours, required=required
+        )
+        rows.append(row)
+        name = person.team.name if person.team else "No team"
+        team = teams.setdefault(name, TeamHours(name, 0, Decimal(0), 0))
+        team.people += 1
+        team.hours += hours
+        team.short += 1 if row.short else 0
+    return rows, list(teams.values())

@@ -23,8 +23,10 @@ Boundaries (all calendar dates, inclusive where said):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from workforce.dates import add_months
@@ -383,6 +385,10 @@ AGREEMENT_GRACE_DAYS = 28
 # A registration is taken as current for this long after the register was checked:
 # Social Work England and Social Care Wales renew registration every year.
 REGISTRATION_CHECK_MONTHS = 12
+# A cancelled session is rebooked within 5 working days (the West Berkshire
+# supervision agreement rebooks at cancellation, or within 5 working days of a
+# return from sickness).
+REBOOK_WORKING_DAYS = 5
 # Debrief within 2 working days of a critical incident (the platform's default in
 # the supervision notes, following children's services supervision standards).
 DEFAULT_DEBRIEF_WORKING_DAYS = 2
@@ -434,11 +440,18 @@ def agreement_missing_from(
     return None
 
 
-def registration_lapses_on(checked_on: date | None, number: str) -> date | None:
-    """The day a registration stops being taken as current (None: none held)."""
+def registration_lapses_on(
+    checked_on: date | None, number: str, expires_on: date | None = None
+) -> date | None:
+    """The day a registration stops being taken as current (None: none held):
+    ``REGISTRATION_CHECK_MONTHS`` after the check, or the day after the expiry the
+    register showed, whichever comes first."""
     if not number or checked_on is None:
         return None
-    return add_months(checked_on, REGISTRATION_CHECK_MONTHS)
+    lapses = add_months(checked_on, REGISTRATION_CHECK_MONTHS)
+    if expires_on is not None:
+        lapses = min(lapses, expires_on + timedelta(days=1))
+    return lapses
 
 
 def supervisor_unregistered_from(
@@ -466,3 +479,48 @@ def debrief_overdue_from(*, due_on: date, debrief_held_on: date | None) -> date 
     if debrief_held_on is not None:
         return None
     return due_on + timedelta(days=1)
+
+
+def rebooking_missing_from(
+    *,
+    cancelled_on: Iterable[date],
+    bookings: Iterable[tuple[date, date | None]],
+    held_on: Iterable[date],
+) -> date | None:
+    """The day "cancelled with no new date" opens: ``REBOOK_WORKING_DAYS`` working
+    days after the earliest cancellation nothing has replaced, or None.
+
+    ``cancelled_on`` holds the days sessions were cancelled (a booking cancelled
+    before its time, on the day it was cancelled; a recorded session cancelled, on
+    the day it was to be held). ``bookings`` holds each booking's (day of the
+    session, day cancelled or None); ``held_on`` the days of sessions not
+    cancelled. A cancellation is replaced by a session held on a later day, or by a
+    booking for a later day still standing after the day of the cancellation (made
+    then or later, or made earlier and not cancelled by then).
+    """
+    bookings, held_on = list(bookings), list(held_on)
+
+    def replaced(day: date) -> bool:
+        return any(held > day for held in held_on) or any(
+            start > day and (cancelled is None or cancelled > day)
+            for start, cancelled in bookings
+        )
+
+    waiting = [day for day in cancelled_on if not replaced(day)]
+    if not waiting:
+        return None
+    return add_working_days(min(waiting), REBOOK_WORKING_DAYS)
+
+
+def required_hours_for(
+    *, required_hours: int | None, per_months: int, start: date, end: date
+) -> Decimal | None:
+    """The hours of supervision a policy requires over ``start`` to ``end``
+    (inclusive): its required hours pro rata for the period's days, to one decimal
+    place; None if it requires none. A policy's period of ``per_months`` months is
+    taken as ``per_months`` twelfths of 365.25 days."""
+    if required_hours is None:
+        return None
+    days = Decimal((end - start).days + 1)
+    per_days = Decimal("365.25") * per_months / 12
+    return (Decimal(required_hours) * days / per_days).quantize(Decimal("0.1"))

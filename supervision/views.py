@@ -8,7 +8,7 @@ content. Anything out of scope is a 404.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator  # noqa: F401
 from django.views.decorators.cache import never_cache
@@ -26,15 +27,20 @@ from accounts.roles import Role, has_role
 from config import exports
 from config.exports import download_stem
 from home import listing
-from supervision import agreements, sealed_notes, services
+from home.templatetags.govuk_dates import govuk_date, govuk_datetime
+from supervision import agreements, bookings, sealed_notes, services
+from supervision import incidents as incident_service
 from supervision.cpd import cpd_pdf, cpd_sheet
 from supervision.forms import (
     ActionForm,
     AgreementForm,
+    BookingForm,
     CancelForm,
     CheckInForm,
     CPDRecordForm,
     DisagreementForm,
+    HoursForm,
+    IncidentForm,
     PreSessionCheckInForm,
     ReflectionForm,
     SealedNoteForm,
@@ -47,12 +53,13 @@ from supervision.models import (
     SealedNote,
     SessionAction,
     SessionAttendance,
+    SessionBooking,
     SupervisionSession,
     SupervisionStatus,
 )
-from supervision.reports import organisation_summary, supervisee_rows
-from supervision.rules import Status
-from workforce.dates import today
+from supervision.reports import hours_rows, organisation_summary, supervisee_rows
+from supervision.rules import REBOOK_WORKING_DAYS, Status
+from workforce.dates import add_months, today
 from workforce.models import Organisation, StaffProfile
 from workforce.scoping import own_profile
 
@@ -128,6 +135,13 @@ def my_supervision(request: HttpRequest) -> HttpResponse:
         .defer(*(f"session__{name}" for name in CONTENT_FIELDS))
     )
     status_row = SupervisionStatus.objects.filter(person=profile).first()
+    next_booking = (
+        SessionBooking.objects.for_user(request.user)
+        .open()
+        .filter(supervisee=profile, starts_at__gt=timezone.now())
+        .select_related("supervisor__user")
+        .first()
+    )
     actions_by_label = dict(AccessEvent.Action.choices)
     access_log = [
         {
@@ -151,6 +165,7 @@ def my_supervision(request: HttpRequest) -> HttpResponse:
             "attendances": attendances,
             "actions": actions,
             "status_row": status_row,
+            "next_booking": next_booking,
             "status": status_row.status_on(as_of) if status_row else None,
             "access_log": access_log,
             # That a note exists and who keeps it; its text only on its own page.
@@ -346,6 +361,33 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pre_session = PreSessionCheckIn.objects.for_user(request.user).filter(
         session=session
     )
+    # The next session booked for each person at this session whom the reader may
+    # see a booking of: the supervisor, everyone they still supervise; a
+    # supervisee, themself.
+    attendee_ids = [a.person_id for a in visible]
+    open_bookings = {
+        booking.supervisee_id: booking
+        for booking in SessionBooking.objects.for_user(request.user)
+        .open()
+        .filter(supervisee_id__in=attendee_ids, starts_at__gt=timezone.now())
+        .select_related("supervisor__user")
+    }
+    can_write = (
+        SupervisionSession.objects.writable_by(request.user)
+        .filter(pk=session.pk)
+        .exists()
+    )
+    next_sessions = [
+        {
+            "person": a.person,
+            "booking": open_bookings.get(a.person_id),
+            "can_book": can_write
+            and not session.is_cancelled
+            and a.person.supervisor_id == profile.pk,
+        }
+        for a in visible
+        if is_supervisor or a.person_id == profile.pk
+    ]
     return render(
         request,
         "supervision/session_detail.html",
@@ -356,9 +398,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "visible_attendances": visible,
             "mine": mine,
             "is_supervisor": is_supervisor,
-            "can_write": SupervisionSession.objects.writable_by(request.user)
-            .filter(pk=session.pk)
-            .exists(),
+            "can_write": can_write,
+            "next_sessions": next_sessions,
             "actions": SessionAction.objects.for_user(request.user)
             .filter(session=session)
             .select_related("owner__user"),
@@ -824,11 +865,23 @@ def supervisor_dashboard(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-held_on")
     )
+    now = timezone.now()
+    upcoming = list(
+        SessionBooking.objects.for_user(request.user)
+        .open()
+        .filter(supervisor=supervisor, starts_at__gt=now)
+        .select_related("supervisee__user")
+        .order_by("starts_at")
+    )
+    booked = {booking.supervisee_id: booking for booking in upcoming}
+    for row in rows:
+        row.booking = booked.get(row.person.pk)
     return render(
         request,
         "supervision/supervisor_dashboard.html",
         {
             "as_of": as_of,
+            "upcoming": upcoming,
             "rows": rows,
             "listing": page,
             "agreement_rows": agreements.agreement_rows(supervisor, as_of=as_of),
@@ -1027,4 +1080,312 @@ def sealed_note_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(pk=note.pk)
             .exists(),
         },
+    )
+
+
+# --- Booking the next session -------------------------------------------------------
+def _booking_person(request: HttpRequest, person_pk: int) -> StaffProfile:
+    """One of the signed-in supervisor's own supervisees, or a 404."""
+    supervisor = _require_supervisor(request)
+    return get_object_or_404(
+        StaffProfile.objects.for_user(request.user)
+        .filter(supervisor=supervisor)
+        .active(as_of=today())
+        .select_related("user"),
+        pk=person_pk,
+    )
+
+
+def _from_session(
+    request: HttpRequest, person: StaffProfile
+) -> SupervisionSession | None:
+    """The session a booking is made from (``?from=``), if the supervisor may
+    write to it and the person attended it; anything else is ignored."""
+    raw = request.POST.get("from_session") or request.GET.get("from") or ""
+    if not raw.isdigit():
+        return None
+    return (
+        SupervisionSession.objects.writable_by(request.user)
+        .without_content()
+        .filter(pk=int(raw), attendances__person=person)
+        .first()
+    )
+
+
+def _after_booking(session: SupervisionSession | None) -> HttpResponse:
+    if session is not None:
+        return redirect("supervision:session_detail", pk=session.pk)
+    return redirect(reverse("supervision:supervisor_dashboard") + "#bookings")
+
+
+def _booking_flow(
+    request: HttpRequest,
+    *,
+    person: StaffProfile,
+    booking: SessionBooking | None,
+    session: SupervisionSession | None,
+    save,  # type: ignore[no-untyped-def]
+) -> HttpResponse:
+    """The GOV.UK question page, then check your answers, then the change.
+
+    A valid POST shows the answers to check, carried in hidden fields; the
+    confirming POST checks them again and calls the service, which sends the
+    calendar invitation. Bad input shows the question page with each error
+    beside its field and saves nothing.
+    """
+    now = timezone.now()
+    shortest = bookings.minimum_minutes(person)
+    initial = (
+        BookingForm.initial_from(booking)
+        if booking is not None
+        else {"duration_minutes": max(shortest, 60), "mode": "in_person"}
+    )
+    form = BookingForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        now=now,
+        shortest=shortest,
+    )
+    context = {
+        "form": form,
+        "person": person,
+        "booking": booking,
+        "session": session,
+        "back_url": reverse("supervision:session_detail", args=[session.pk])
+        if session is not None
+        else reverse("supervision:supervisor_dashboard") + "#bookings",
+    }
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "confirm" in request.POST:
+            try:
+                saved = save(data, now)
+            except bookings.BookingError as error:
+                form.add_error(error.field, str(error))
+            except services.SupervisionError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    f"Session {'changed' if booking else 'booked'} for "
+                    f"{govuk_datetime(saved.starts_at)}. {person.full_name} and you "
+                    "have been sent the calendar invitation.",
+                )
+                return _after_booking(session)
+        elif "edit" not in request.POST:
+            hidden = [
+                (name, value)
+                for name, values in request.POST.lists()
+                if name not in ("csrfmiddlewaretoken", "confirm", "edit")
+                for value in values
+            ]
+            return render(
+                request,
+                "supervision/booking_check.html",
+                {**context, "data": data, "hidden": hidden},
+            )
+    return render(
+        request,
+        "supervision/booking_form.html",
+        context,
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@login_required
+def booking_new(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """Book a supervisee's next session (from their session, or the dashboard)."""
+    person = _booking_person(request, person_pk)
+    session = _from_session(request, person)
+    upcoming = (
+        SessionBooking.objects.writable_by(request.user)
+        .open()
+        .filter(supervisee=person, starts_at__gt=timezone.now())
+        .first()
+    )
+    if upcoming is not None:
+        messages.info(
+            request,
+            f"{person.full_name} already has a session booked: change it here, or "
+            "cancel it first.",
+        )
+        url = reverse("supervision:booking_change", args=[upcoming.pk])
+        return redirect(f"{url}?from={session.pk}" if session else url)
+
+    def save(data, now):  # type: ignore[no-untyped-def]
+        return bookings.book_session(
+            by=request.user,
+            supervisee_id=person.pk,
+            starts_at=data["starts_at"],
+            duration_minutes=data["duration_minutes"],
+            place=data["place"],
+            online_link=data["online_link"],
+            booked_from_id=session.pk if session else None,
+            now=now,
+        )
+
+    return _booking_flow(
+        request, person=person, booking=None, session=session, save=save
+    )
+
+
+def _own_booking(request: HttpRequest, pk: int) -> SessionBooking:
+    """An open booking the signed-in supervisor made and may change, or a 404."""
+    _require_supervisor(request)
+    return get_object_or_404(
+        SessionBooking.objects.writable_by(request.user)
+        .open()
+        .select_related("supervisee__user", "supervisor__user"),
+        pk=pk,
+    )
+
+
+@never_cache
+@login_required
+def booking_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a booking: a new time, length or place; both get the update."""
+    booking = _own_booking(request, pk)
+    session = _from_session(request, booking.supervisee)
+
+    def save(data, now):  # type: ignore[no-untyped-def]
+        return bookings.rebook_session(
+            by=request.user,
+            booking_id=booking.pk,
+            starts_at=data["starts_at"],
+            duration_minutes=data["duration_minutes"],
+            place=data["place"],
+            online_link=data["online_link"],
+            now=now,
+        )
+
+    return _booking_flow(
+        request, person=booking.supervisee, booking=booking, session=session, save=save
+    )
+
+
+@never_cache
+@login_required
+def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a booking after confirming; both get the cancellation."""
+    booking = _own_booking(request, pk)
+    session = _from_session(request, booking.supervisee)
+    if request.method == "POST":
+        try:
+            bookings.cancel_booking(
+                by=request.user, booking_id=booking.pk, now=timezone.now()
+            )
+        except services.SupervisionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Session cancelled. {booking.supervisee.full_name} and you have been "
+                "sent the cancellation. Book a new date: a cancelled session with "
+                f"no new date is flagged after {REBOOK_WORKING_DAYS} working days.",
+            )
+        return _after_booking(session)
+    return render(
+        request,
+        "supervision/booking_cancel.html",
+        {"booking": booking, "session": session},
+    )
+
+
+# --- Critical incidents -------------------------------------------------------------
+@never_cache
+@login_required
+def incidents(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """A worker's critical incidents and their debriefs; record a new one.
+
+    For the worker's supervisor and provider managers who may see them; the
+    service decides who may record (``incidents.record_incident``).
+    """
+    if not has_role(request.user, Role.SUPERVISOR, Role.PROVIDER_MANAGER):
+        raise PermissionDenied
+    person = get_object_or_404(
+        StaffProfile.objects.for_user(request.user).select_related("supervisor"),
+        pk=person_pk,
+    )
+    profile = own_profile(request.user)
+    if not (
+        has_role(request.user, Role.PROVIDER_MANAGER)
+        or (profile is not None and person.supervisor_id == profile.pk)
+    ):
+        raise Http404("Only the worker's supervisor or a manager sees this.")
+    as_of = today()
+    form = IncidentForm(request.POST if request.method == "POST" else None, as_of=as_of)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = incident_service.record_incident(
+                by=request.user,
+                person_id=person.pk,
+                kind=data["kind"],
+                case_reference=data["case_reference"],
+                occurred_on=data["occurred_on"],
+                as_of=as_of,
+            )
+        except services.SupervisionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Incident recorded. A debrief for {person.full_name} is due by "
+                f"{govuk_date(incident.debrief_due_on)}: record it as a session in "
+                "the debrief format. It comes on top of scheduled supervision.",
+            )
+            return redirect("supervision:incidents", person_pk=person.pk)
+    return render(
+        request,
+        "supervision/incidents.html",
+        {
+            "form": form,
+            "person": person,
+            "rows": incident_service.incident_rows(person, as_of=as_of),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Hours over a period ------------------------------------------------------------
+@login_required
+def hours(request: HttpRequest) -> HttpResponse:
+    """Supervision hours per person and team over a chosen period, against what
+    each person's policy requires: a supervisor's supervisees, or everyone in a
+    provider manager's organisation (names, dates and durations only)."""
+    if not has_role(request.user, Role.SUPERVISOR, Role.PROVIDER_MANAGER):
+        raise PermissionDenied
+    profile = _profile_or_404(request)
+    as_of = today()
+    start = add_months(as_of, -12) + timedelta(days=1)
+    form = HoursForm(
+        request.GET or None, as_of=as_of, initial={"start": start, "end": as_of}
+    )
+    rows, teams = [], []
+    if not request.GET or form.is_valid():
+        if request.GET:
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        else:
+            end = as_of
+        people = (
+            StaffProfile.objects.for_user(request.user)
+            .active(as_of=as_of)
+            .filter(supervisor__isnull=False)
+            .exclude(pk=profile.pk)
+        )
+        if not has_role(request.user, Role.PROVIDER_MANAGER):
+            people = people.filter(supervisor=profile)
+        rows, teams = hours_rows(people, start=start, end=end)
+    return render(
+        request,
+        "supervision/hours.html",
+        {
+            "form": form,
+            "rows": rows,
+            "teams": teams,
+            "start": start,
+            "end": end if rows or not request.GET else None,
+        },
+        status=400 if form.errors else 200,
     )

@@ -124,6 +124,9 @@ ACTIONS = (
         "Password sign-in switched",
     ),
     ("sustain.passkey.remove", "Remove a passkey", "Passkey removed"),
+    ("sustain.booking.book", "Book a supervision session", "Session booked"),
+    ("sustain.booking.change", "Change a supervision booking", "Booking changed"),
+    ("sustain.booking.cancel", "Cancel a supervision booking", "Booking cancelled"),
 )
 ACTION_NAMES = frozenset(name for name, _, _ in ACTIONS)
 

@@ -362,6 +362,12 @@ class StaffProfile(models.Model):
         blank=True,
         help_text="When the register was last checked for this number.",
     )
+    registration_expires_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The last day of the registration period the register shows, if "
+        "it gives one (Social Work England's renewal year ends on 30 November).",
+    )
     long_term_absence_from = models.DateField(
         null=True,
         blank=True,
@@ -386,12 +392,14 @@ class StaffProfile(models.Model):
             models.CheckConstraint(
                 condition=~Q(supervisor=F("pk")), name="staff_not_own_supervisor"
             ),
-            # A registration is a body, a number and the day it was checked, or none.
+            # A registration is a body, a number and the day it was checked (with
+            # an expiry if the register gives one), or none.
             models.CheckConstraint(
                 condition=Q(
                     registration_body="",
                     registration_number="",
                     registration_checked_on__isnull=True,
+                    registration_expires_on__isnull=True,
                 )
                 | (
                     ~Q(registration_body="")

@@ -35,6 +35,7 @@ def record_registration(
     body: str,
     number: str,
     checked_on: date | None,
+    expires_on: date | None = None,
     as_of: date,
 ) -> StaffProfile:
     """Record (or, with a blank body and number, clear) a person's registration."""
@@ -53,6 +54,7 @@ def record_registration(
         person.registration_body = ""
         person.registration_number = ""
         person.registration_checked_on = None
+        person.registration_expires_on = None
         summary = "Registration cleared"
     else:
         if body not in RegistrationBody.values:
@@ -61,15 +63,21 @@ def record_registration(
             raise RegistrationError("Enter the registration number, like SW123456.")
         if checked_on is None or checked_on > as_of:
             raise RegistrationError("Enter the day you checked the register.")
+        if expires_on is not None and expires_on < checked_on:
+            raise RegistrationError(
+                "The registration must not have expired before the day you checked."
+            )
         person.registration_body = body
         person.registration_number = number
         person.registration_checked_on = checked_on
+        person.registration_expires_on = expires_on
         summary = f"Registration recorded ({RegistrationBody(body).label})"
     person.save(
         update_fields=[
             "registration_body",
             "registration_number",
             "registration_checked_on",
+            "registration_expires_on",
         ]
     )
     record_audit(

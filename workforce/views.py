@@ -1,16 +1,19 @@
-"""The provider manager's roster upload page."""
+"""The provider manager's pages: the roster upload, and a person's registration."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 
 from accounts.roles import Role, has_role
 from config import exports
 from workforce.dates import today
-from workforce.forms import RosterUploadForm
+from workforce.forms import RegistrationForm, RosterUploadForm
+from workforce.models import StaffProfile
+from workforce.registration import RegistrationError, record_registration
 from workforce.roster import (
     COLUMNS,
     HISTORY_FORMAT,
@@ -85,4 +88,55 @@ def import_roster_view(request: HttpRequest) -> HttpResponse:
             "would_hold": result.by_label(result.would_hold) if result else [],
         },
         status=400 if form.errors or (result is not None and not result.ok) else 200,
+    )
+
+
+@never_cache
+@login_required
+def registration_edit(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """A manager records, updates or clears a person's professional registration."""
+    _require_roster_role(request)
+    person = get_object_or_404(
+        StaffProfile.objects.for_user(request.user).select_related("job_role"),
+        pk=person_pk,
+    )
+    as_of = today()
+    initial = {
+        "body": person.registration_body or RegistrationForm.NONE,
+        "number": person.registration_number,
+        "checked_on": person.registration_checked_on,
+        "expires_on": person.registration_expires_on,
+    }
+    form = RegistrationForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        as_of=as_of,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        clear = data["body"] == RegistrationForm.NONE
+        try:
+            record_registration(
+                by=request.user,
+                person_id=person.pk,
+                body="" if clear else data["body"],
+                number="" if clear else data["number"],
+                checked_on=None if clear else data["checked_on"],
+                expires_on=None if clear else data["expires_on"],
+                as_of=as_of,
+            )
+        except RegistrationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Registration {'cleared' if clear else 'saved'} for "
+                f"{person.full_name}.",
+            )
+            return redirect("learning:person_training", person.pk)
+    return render(
+        request,
+        "workforce/registration_form.html",
+        {"form": form, "person": person},
+        status=400 if form.errors else 200,
     )

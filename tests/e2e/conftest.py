@@ -138,3 +138,23 @@ def sign_in(page):  # type: ignore[no-untyped-def]
         page.wait_for_url("**/")
 
     return sign_in_as
+
+
+@pytest.fixture
+def demo():  # type: ignore[no-untyped-def]
+    """The demo county, seeded afresh."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--quiet-logins")
+
+
+@pytest.fixture
+def switch_to(page, sign_in):  # type: ignore[no-untyped-def]
+    """Sign out whoever is signed in, then sign in as someone else."""
+    from workforce.demo import DEMO_PASSWORD
+
+    def switch(username: str) -> None:
+        page.context.clear_cookies()
+        sign_in(username, DEMO_PASSWORD)
+
+    return switch

@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from openpyxl import load_workbook
 
 from learning.models import Attempt, Completion, ModulePage, SectionProgress
@@ -26,28 +25,11 @@ from supervision.models import (
 )
 from tests.factories.learning import html_paper
 from workforce.dates import add_months, today
-from workforce.demo import DEMO_PASSWORD
 from workforce.models import Organisation, StaffProfile
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 STATUS_WORDS = [label for _, label in Status.choices]
-
-
-@pytest.fixture
-def demo():  # type: ignore[no-untyped-def]
-    call_command("seed_demo", "--quiet-logins")
-
-
-@pytest.fixture
-def switch_to(page, sign_in):  # type: ignore[no-untyped-def]
-    """Sign out whoever is signed in, then sign in as someone else."""
-
-    def switch(username: str) -> None:
-        page.context.clear_cookies()
-        sign_in(username, DEMO_PASSWORD)
-
-    return switch
 
 
 def _ok(response) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,8 @@
 the day its rule says, never the day before, and tells the right people once.
 
 No next booking, an unfinalised draft, a missing or stale agreement, an unregistered
-supervisor and an overdue debrief, each with a neighbour who is never flagged.
+supervisor, an overdue debrief and a cancelled session with no new date, each with
+a neighbour who is never flagged.
 """
 
 from datetime import date, datetime, timedelta
@@ -14,6 +15,7 @@ from accounts.roles import Role
 from notifications.models import Flag, FlagKind, Notification, NotificationKind
 from notifications.sweep import run_daily_sweep
 from supervision import agreements
+from supervision.bookings import book_session, cancel_booking
 from supervision.incidents import record_incident
 from supervision.models import (
     CriticalIncident,
@@ -154,9 +156,42 @@ class TestTheControlsOpenOnTheirDay:
         debriefed = world.supervisee(due_on=day_of[45])
         undebriefed = world.supervisee(due_on=day_of[45])
 
+        # A cancellation with no new date: both sessions, booked for day 11, are
+        # cancelled on Wednesday day 9, so flagged five working days on (Wednesday
+        # day 16). The neighbour's supervisor books a new date on day 12.
+        unrebooked = world.supervisee(due_on=day_of[45])
+        rebooked = world.supervisee(due_on=day_of[45])
+        cancelled_bookings = [
+            book_session(
+                by=world.supervisor.user,
+                supervisee_id=person.pk,
+                starts_at=_at(day_of[11]),
+                duration_minutes=90,
+                place="The small meeting room",
+                now=_at(day_of[-1]),
+            )
+            for person in (unrebooked, rebooked)
+        ]
+
         first_open: dict[tuple[int, str], date] = {}
         for n in range(-1, DAYS):
             day = day_of[n]
+            if n == 9:
+                for booking in cancelled_bookings:
+                    cancel_booking(
+                        by=world.supervisor.user,
+                        booking_id=booking.pk,
+                        now=_at(day, 8),
+                    )
+            if n == 12:
+                book_session(
+                    by=world.supervisor.user,
+                    supervisee_id=rebooked.pk,
+                    starts_at=_at(day_of[30]),
+                    duration_minutes=90,
+                    place="The small meeting room",
+                    now=_at(day, 8),
+                )
             if n == 4:
                 record_incident(
                     by=world.supervisor.user,
@@ -199,6 +234,7 @@ class TestTheControlsOpenOnTheirDay:
             (lapsing, FlagKind.REGISTRATION): day_of[30],
             (newcomer, FlagKind.REGISTRATION): day_of[7],
             (undebriefed, FlagKind.DEBRIEF): day_of[11],
+            (unrebooked, FlagKind.REBOOKING): day_of[16],
         }
         for (person, kind), day in expected.items():
             assert first_open.get((person.pk, kind)) == day, (kind, person)
@@ -210,6 +246,7 @@ class TestTheControlsOpenOnTheirDay:
         assert (agreed.pk, FlagKind.AGREEMENT) not in first_open
         assert (youth_worker.pk, FlagKind.REGISTRATION) not in first_open
         assert (debriefed.pk, FlagKind.DEBRIEF) not in first_open
+        assert (rebooked.pk, FlagKind.REBOOKING) not in first_open
         # A debrief never resets the clock: the debriefed person is still due.
         assert SupervisionStatus.objects.get(person=debriefed).last_session_on is None
 
@@ -227,9 +264,41 @@ class TestTheControlsOpenOnTheirDay:
         assert (unbooked.pk, "no_booking", unbooked.user_id) in told
         assert (unbooked.pk, "no_booking", world.supervisor.user_id) in told
         assert (undebriefed.pk, "debrief", world.supervisor.user_id) in told
+        assert (unrebooked.pk, "rebooking", unrebooked.user_id) in told
+        assert (unrebooked.pk, "rebooking", world.supervisor.user_id) in told
         assert Notification.objects.filter(
             kind=NotificationKind.SUPERVISION_CHECK
         ).count() == len(told)
         assert not Flag.objects.exclude(
             kind__in=[FlagKind.TRAINING, FlagKind.SUPERVISION]
         ).exclude(level="overdue")
+
+
+class TestANewDateClearsTheFlag:
+    def test_booking_a_new_date_closes_the_cancellation_flag_at_once(self):
+        world = build_world()
+        person = world.supervisee(due_on=START + timedelta(days=45))
+        booking = book_session(
+            by=world.supervisor.user,
+            supervisee_id=person.pk,
+            starts_at=_at(START + timedelta(days=3)),
+            duration_minutes=90,
+            place="Room 2",
+            now=_at(START, 8),
+        )
+        cancel_booking(by=world.supervisor.user, booking_id=booking.pk, now=_at(START))
+        flagged_on = START + timedelta(days=7)  # Monday to Monday: five working days
+        run_daily_sweep(as_of=flagged_on)
+        flags = Flag.objects.open().filter(person=person, kind=FlagKind.REBOOKING)
+        assert flags.get().deadline == flagged_on
+
+        # The supervisor books a new date the same morning: no sweep needed.
+        book_session(
+            by=world.supervisor.user,
+            supervisee_id=person.pk,
+            starts_at=_at(flagged_on + timedelta(days=2)),
+            duration_minutes=90,
+            place="Room 2",
+            now=_at(flagged_on, 11),
+        )
+        assert not flags.exists()

@@ -66,9 +66,10 @@ def every_kind(settings):
         "escalated": world.supervisee(due_on=monday - timedelta(days=20)),
         "escalated_twice": world.supervisee(due_on=monday - timedelta(days=70)),
     }
-    # A booking for tomorrow (reminded by the sweep), and one cancelled.
+    # One booking cancelled, and then one for tomorrow (reminded by the sweep): a
+    # person has one open booking at a time.
     booked_at = timezone.make_aware(datetime.combine(monday, time(6)))
-    for days in (1, 2):
+    for days in (2, 1):
         booking = book_session(
             by=world.supervisor.user,
             supervisee_id=people["overdue"].pk,
@@ -77,7 +78,10 @@ def every_kind(settings):
             place="Room 2",
             now=booked_at,
         )
-    cancel_booking(by=world.supervisor.user, booking_id=booking.pk, now=booked_at)
+        if days == 2:
+            cancel_booking(
+                by=world.supervisor.user, booking_id=booking.pk, now=booked_at
+            )
     run_daily_sweep(as_of=monday)
 
     learner = people["reminder_30"]

@@ -14,11 +14,13 @@ from supervision.models import CriticalIncident, SessionBooking, SupervisionStat
 from supervision.rules import (
     add_working_days,
     booking_missing_from,
+    rebooking_missing_from,
     registration_lapses_on,
     supervisor_unregistered_from,
 )
 from supervision.services import NotAllowed, SupervisionError
 from tests.factories import JobRoleFactory
+from tests.factories.supervision import SupervisionSessionFactory
 from workforce.registration import RegistrationError, record_registration
 
 pytestmark = pytest.mark.django_db
@@ -70,16 +72,27 @@ class TestTheTwinsAgree:
             assert got.get(supervisee.pk) == expected, as_of
 
     @pytest.mark.parametrize(
-        "checked_on", [None, date(2024, 2, 29), date(2025, 1, 31), date(2025, 3, 10)]
+        ("checked_on", "expires_on"),
+        [
+            (None, None),
+            (date(2024, 2, 29), None),
+            (date(2025, 1, 31), None),
+            (date(2025, 3, 10), None),
+            # An expiry the register showed, before the check would lapse.
+            (date(2025, 3, 10), date(2025, 11, 30)),
+            # One after it: the yearly check still lapses first.
+            (date(2025, 3, 10), date(2026, 11, 30)),
+        ],
     )
     def test_an_unregistered_supervisor_agrees_with_its_rule_on_every_day(
-        self, make_person, checked_on
+        self, make_person, checked_on, expires_on
     ):
         supervisor = make_person(Role.SUPERVISOR)
         if checked_on is not None:
             supervisor.registration_body = "swe"
             supervisor.registration_number = "SW1001"
             supervisor.registration_checked_on = checked_on
+            supervisor.registration_expires_on = expires_on
             supervisor.save()
         worker = make_person(
             Role.PRACTITIONER,
@@ -88,7 +101,9 @@ class TestTheTwinsAgree:
             job_role=JobRoleFactory(is_social_work=True),
             started_in_role=date(2024, 6, 1),
         )
-        lapses = registration_lapses_on(checked_on, "SW1001" if checked_on else "")
+        lapses = registration_lapses_on(
+            checked_on, "SW1001" if checked_on else "", expires_on
+        )
         around = lapses or date(2024, 6, 1)
         for offset in range(-3, 4):
             as_of = around + timedelta(days=offset)
@@ -101,6 +116,15 @@ class TestTheTwinsAgree:
             expected = rule if rule is not None and as_of >= rule else None
             got = controls.supervisor_unregistered([worker.pk], as_of=as_of)
             assert got.get(worker.pk) == expected, as_of
+
+    def test_an_expiry_shown_on_the_register_lapses_the_day_after_it(self):
+        checked = date(2025, 3, 10)
+        assert registration_lapses_on(checked, "SW1", date(2025, 11, 30)) == date(
+            2025, 12, 1
+        )
+        assert registration_lapses_on(checked, "SW1", date(2026, 11, 30)) == date(
+            2026, 3, 10
+        )
 
     def test_a_check_on_a_leap_day_lapses_on_the_last_day_of_february(self):
         assert registration_lapses_on(date(2024, 2, 29), "SW1") == date(2025, 2, 28)
@@ -230,3 +254,111 @@ class TestRecordingARegistration:
                 checked_on=date(2026, 1, 5),
                 as_of=date(2026, 1, 5),
             )
+
+
+MONDAY = date(2026, 3, 2)
+
+
+def _moment(day: int, hour: int = 10) -> datetime:
+    on = MONDAY + timedelta(days=day)
+    return timezone.make_aware(datetime(on.year, on.month, on.day, hour))
+
+
+class TestCancelledWithNoNewDate:
+    # Each event: ("booking", for day, cancelled on or None),
+    # ("cancelled_session", held on) or ("held", held on); days from a Monday.
+    SCENARIOS = {
+        "a booking cancelled, nothing since": [("booking", 3, 1)],
+        "rebooked the next day": [("booking", 3, 1), ("booking", 10, None)],
+        "rebooked, then that cancelled too": [
+            ("booking", 3, 1),
+            ("booking", 10, 6),
+        ],
+        "a recorded session cancelled": [("cancelled_session", 2)],
+        "cancelled, then a session held": [("cancelled_session", 2), ("held", 4)],
+        "cancelled, a later session already booked": [
+            ("booking", 20, None),
+            ("cancelled_session", 2),
+        ],
+        "a booking tidied away after its time": [("booking", 3, 5)],
+        "two cancellations in a row": [
+            ("cancelled_session", 1),
+            ("cancelled_session", 8),
+        ],
+        "cancelled on the day of the booking it was for": [
+            ("booking", 3, None),
+            ("cancelled_session", 3),
+        ],
+    }
+
+    @pytest.mark.parametrize("name", list(SCENARIOS))
+    def test_the_sql_twin_agrees_with_the_rule_on_every_day(self, pair, name):
+        supervisor, supervisee = pair
+        SupervisionStatus.objects.update_or_create(
+            person=supervisee,
+            defaults={"due_on": MONDAY + timedelta(days=60)},
+        )
+        cancelled_on: list[date] = []
+        bookings: list[tuple[date, date | None]] = []
+        held_on: list[date] = []
+        for n, event in enumerate(self.SCENARIOS[name]):
+            if event[0] == "booking":
+                _, day, cancelled = event
+                booking = SessionBooking.objects.create(
+                    supervisor=supervisor,
+                    supervisee=supervisee,
+                    starts_at=_moment(day, 14),
+                    duration_minutes=90,
+                    place="Room 2",
+                    uid=f"{name}-{n}@test",
+                    cancelled_at=_moment(cancelled) if cancelled is not None else None,
+                )
+                start = MONDAY + timedelta(days=day)
+                gone = MONDAY + timedelta(days=cancelled) if cancelled else None
+                bookings.append((start, gone))
+                if cancelled is not None and booking.cancelled_at < booking.starts_at:
+                    cancelled_on.append(gone)  # type: ignore[arg-type]
+            else:
+                kind, day = event
+                held = MONDAY + timedelta(days=day)
+                SupervisionSessionFactory(
+                    supervisor=supervisor,
+                    held_on=held,
+                    attendees=[supervisee],
+                    **(
+                        {"state": "cancelled", "cancelled_reason": "Off sick"}
+                        if kind == "cancelled_session"
+                        else {}
+                    ),
+                )
+                (cancelled_on if kind == "cancelled_session" else held_on).append(held)
+        rule = rebooking_missing_from(
+            cancelled_on=cancelled_on, bookings=bookings, held_on=held_on
+        )
+        for offset in range(0, 30):
+            as_of = MONDAY + timedelta(days=offset)
+            expected = rule if rule is not None and rule <= as_of else None
+            got = controls.rebooking_missing([supervisee.pk], as_of=as_of)
+            assert got.get(supervisee.pk) == expected, (name, as_of)
+
+    @pytest.mark.parametrize(
+        ("events", "opens"),
+        [
+            ({"cancelled_on": [MONDAY]}, date(2026, 3, 9)),  # Monday -> Monday
+            ({"cancelled_on": [date(2026, 3, 6)]}, date(2026, 3, 13)),  # Friday
+            (
+                {
+                    "cancelled_on": [MONDAY],
+                    "bookings": [(MONDAY + timedelta(days=9), None)],
+                },
+                None,
+            ),
+            (
+                {"cancelled_on": [MONDAY], "held_on": [MONDAY]},
+                date(2026, 3, 9),  # a session the same day is the one cancelled
+            ),
+        ],
+    )
+    def test_the_rule_gives_five_working_days_to_rebook(self, events, opens):
+        arguments = {"cancelled_on": [], "bookings": [], "held_on": [], **events}
+        assert rebooking_missing_from(**arguments) == opens
