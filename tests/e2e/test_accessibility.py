@@ -1,9 +1,13 @@
 """Every page a role lands on meets WCAG 2.2 AA as axe-core checks it in Chromium."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 
+from accounts.sign_in_settings import save_sign_in
 from workforce.demo import DEMO_LOGINS, DEMO_PASSWORD
+from workforce.models import Organisation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -81,6 +85,46 @@ class TestAccessibility:
         page.get_by_role("button", name="Save").click()
 
         assert page.get_by_text("There is a problem").is_visible()
+        assert_accessible(page)
+
+    def test_the_organisation_sign_in_pages_have_no_violations(
+        self, page, demo, assert_accessible
+    ):
+        # Two organisations sharing an email domain (a council and its service).
+        for organisation in Organisation.objects.filter(is_provider=True)[:2]:
+            save_sign_in(
+                actor=None,
+                organisation=organisation,
+                values={
+                    "enabled": True,
+                    "provider_name": f"{organisation.name} account",
+                    "email_domains": "shared.example",
+                    "issuer": f"https://{organisation.slug}.idp.example",
+                    "client_id": "sustain",
+                    "authorization_endpoint": f"https://{organisation.slug}.idp.example/a",
+                    "token_endpoint": f"https://{organisation.slug}.idp.example/t",
+                    "userinfo_endpoint": f"https://{organisation.slug}.idp.example/u",
+                    "jwks_endpoint": f"https://{organisation.slug}.idp.example/j",
+                    "sign_algo": "RS256",
+                    "passwords_off": False,
+                },
+                new_secret="not-used",
+            )
+        page.goto("/accounts/login/")
+        page.get_by_role("link", name="Sign in with your organisation").click()
+        assert_accessible(page)
+
+        page.get_by_label("Work email").fill("someone@nowhere.example")
+        page.get_by_role("button", name="Continue").click()
+        assert page.get_by_text("There is a problem").is_visible()
+        assert_accessible(page)
+
+        page.get_by_label("Work email").fill("someone@shared.example")
+        page.get_by_role("button", name="Continue").click()
+        choices = page.get_by_role(
+            "link", name=re.compile(r"^Sign in with .+ account$")
+        )
+        assert choices.count() == 2
         assert_accessible(page)
 
     def test_the_not_found_page_has_no_violations(self, page, assert_accessible):
