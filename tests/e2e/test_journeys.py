@@ -511,12 +511,13 @@ class TestCommissioning:
         switch_to("commissioner")
         _ok(page.goto("/commissioning/"))
         assert_accessible(page)
-        providers = page.locator("main ul.govuk-list").first.locator("li")
+        # The headline leads: a row per provider, named by a link to its page.
+        providers = page.locator("table.sustain-headline tbody th")
         names = providers.all_inner_texts()
         assert len(names) == 4
         assert "Safe Harbour Young People's Service" in names
         assert "Westvale Youth Trust" not in names
-        coverage = page.get_by_role("table", name=re.compile("^Training coverage"))
+        coverage = page.get_by_role("table", name="Training coverage", exact=True)
         coverage_text = coverage.inner_text()
         for name in names:
             assert name in coverage_text
