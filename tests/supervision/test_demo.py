@@ -1,11 +1,13 @@
 """The demo: every state for the supervisor, and the browser flow end to end."""
 
+import re
 from datetime import timedelta
 from itertools import pairwise
 
 import pytest
 from django.urls import reverse
 
+from learning.content import MODULES_DIR
 from notifications.models import Flag, FlagKind
 from notifications.sweep import run_daily_sweep
 from supervision import demo
@@ -189,3 +191,33 @@ class TestDemoRegistrations:
         assert Flag.objects.filter(
             kind=FlagKind.REGISTRATION, person__supervisor=supervisor
         ).exists()
+
+
+# The emotional-impact module's case studies are about practitioners (Sam and Tom,
+# like the demo practitioner); every other case study is about a young person.
+PRACTITIONER_MODULE = "emotional-impact-and-supervision.json"
+
+
+def _words_in(path) -> set[str]:
+    return set(re.findall(r"\b[A-Z][a-z]+\b", path.read_text()))
+
+
+class TestDemoNames:
+    def test_no_one_in_the_demo_workforce_shares_a_young_person_s_name(self, seeded):
+        workforce, _, _ = seeded
+        staff = {person.user.first_name for person in workforce.people}
+        about_young_people = set().union(
+            *(
+                _words_in(path)
+                for path in sorted(MODULES_DIR.glob("*.json"))
+                if path.name != PRACTITIONER_MODULE
+            )
+        )
+
+        assert len(staff) > 20
+        assert staff & about_young_people == set()
+
+    def test_the_practitioner_module_is_the_one_whose_case_studies_name_staff(self):
+        practitioner_text = (MODULES_DIR / PRACTITIONER_MODULE).read_text()
+
+        assert "Sam" in practitioner_text and "Tom" in practitioner_text
