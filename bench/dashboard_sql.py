@@ -49,8 +49,8 @@ def _params(scope: ReportScope) -> dict[str, Any]:
 
 def _fetch(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     if connection.vendor != "postgresql":
-        # SQLite has no arrays: spell the provider list out.
-        providers = params["providers"]
+        # SQLite has no arrays: spell the provider list out (a lookup has none).
+        providers = params.get("providers", [])
         marks = ", ".join(f"%(p{n})s" for n in range(len(providers)))
         sql = sql.replace("= ANY(%(providers)s)", f"IN ({marks or 'NULL'})")
         params = {**params, **{f"p{n}": pk for n, pk in enumerate(providers)}}

@@ -22,12 +22,13 @@ AUDITED_FIELDS = (
     "ends_on",
     "caseload_threshold_per_fte",
     "expected_worker_manager_ratio",
+    "foster_carers_in_supervision",
     *TARGET_FIELDS,
 )
 
 
 def _plain(value: Any) -> Any:
-    return value if value is None or isinstance(value, int | str) else str(value)
+    return value if value is None or isinstance(value, bool | int | str) else str(value)
 
 
 @transaction.atomic

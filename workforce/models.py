@@ -136,6 +136,16 @@ class CommissioningContract(models.Model):
     )
     # The headline targets the commissioner's dashboard reports against. "Near"
     # means within ``target_near_points`` percentage points on the wrong side.
+    foster_carers_in_supervision = models.BooleanField(
+        "foster carers count in supervision figures",
+        default=False,
+        help_text=(
+            "Foster carers are not staff, so they are left out of every staff figure. "
+            "Tick this when the contract covers the provider's supervision of its "
+            "foster carers: they then count in its supervision figures (never in "
+            "staffing ratios, caseloads or training coverage)."
+        ),
+    )
     target_training_coverage_pct = _target(
         "training coverage target (%)",
         90,

@@ -114,6 +114,7 @@ class ContractViewSet(ModelViewSet):
         "ends_on",
         "caseload_threshold_per_fte",
         "expected_worker_manager_ratio",
+        "foster_carers_in_supervision",
         "target_training_coverage_pct",
         "target_supervision_in_date_pct",
         "target_overdue_max_pct",

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.roles import Role, roles_of
 from config.exports import Sheet
@@ -121,6 +121,31 @@ class ReportScope:
             Q(**{f"{relation}__left_on__isnull": True})
             | Q(**{f"{relation}__left_on__gte": self.as_of})
         )
+
+    def supervised_through(self, relation: str) -> Q:
+        """Keep rows whose ``relation`` counts in this report's supervision figures.
+
+        Staff, as ``people_through``; and the foster carers of a provider whose
+        contract in this scope counts them (``foster_carers_in_supervision``).
+        """
+        providers = [
+            provider_id
+            for provider_id, terms in contract_terms(self).items()
+            if terms.foster_carers_in_supervision
+        ]
+        staff = self.people_through(relation)
+        if not providers:
+            return staff
+        carers = Q(
+            **{
+                f"{relation}__organisation_id__in": providers,
+                f"{relation}__kind": PersonKind.FOSTER_CARER,
+            }
+        ) & (
+            Q(**{f"{relation}__left_on__isnull": True})
+            | Q(**{f"{relation}__left_on__gte": self.as_of})
+        )
+        return staff | carers
 
     def groups(self) -> list[Group]:
         """Return the rows of this report, in display order."""
@@ -306,6 +331,8 @@ class ContractTerms:
 
     caseload_threshold_per_fte: Decimal | None = None
     expected_worker_manager_ratio: Decimal | None = None
+    # A contract in scope counts the provider's foster carers in supervision.
+    foster_carers_in_supervision: bool = False
 
 
 def contract_terms(scope: ReportScope) -> dict[int, ContractTerms]:
@@ -318,16 +345,17 @@ def contract_terms(scope: ReportScope) -> dict[int, ContractTerms]:
 
     if "contract_terms" not in scope.known:
         scope.known["contract_terms"] = {
-            provider_id: ContractTerms(threshold, ratio)
-            for provider_id, threshold, ratio in scope.contracts.filter(
+            provider_id: ContractTerms(threshold, ratio, carers > 0)
+            for provider_id, threshold, ratio, carers in scope.contracts.filter(
                 provider_id__in=scope.provider_ids
             )
             .values("provider_id")
             .annotate(
                 threshold=Min("caseload_threshold_per_fte"),
                 ratio=Min("expected_worker_manager_ratio"),
+                carers=Count("pk", filter=Q(foster_carers_in_supervision=True)),
             )
-            .values_list("provider_id", "threshold", "ratio")
+            .values_list("provider_id", "threshold", "ratio", "carers")
         }
     return scope.known["contract_terms"]
 

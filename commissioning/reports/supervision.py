@@ -57,7 +57,7 @@ def compliance_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
     """Return status counts and median days since the last session, per group."""
     group = f"person__{scope.group_field}"
     rows = (
-        SupervisionStatus.objects.filter(scope.people_through("person"))
+        SupervisionStatus.objects.filter(scope.supervised_through("person"))
         .with_status(as_of=scope.as_of)
         .values(group)
         .annotate(
@@ -82,7 +82,7 @@ def compliance_figures(scope: ReportScope) -> dict[Any, dict[str, Any]]:
 def _recent_attendance(scope: ReportScope) -> QuerySet[SessionAttendance]:
     start = scope.as_of - timedelta(days=WINDOW_DAYS)
     return SessionAttendance.objects.filter(
-        scope.people_through("person"),
+        scope.supervised_through("person"),
         session__state=SupervisionSession.State.FINALISED,
         session__held_on__gt=start,
         session__held_on__lte=scope.as_of,

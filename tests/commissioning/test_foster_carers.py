@@ -8,6 +8,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.tokens import issue_token
+from commissioning.reports import table_for
+from commissioning.reports.common import provider_scope
 from tests.factories import JobRoleFactory
 from tests.factories.commissioning import (
     _ladder,
@@ -17,7 +19,8 @@ from tests.factories.commissioning import (
     d,
 )
 from tests.factories.workforce import CaseloadSnapshotFactory, StaffProfileFactory
-from workforce.models import PersonKind
+from workforce.contracts import save_contract
+from workforce.models import CommissioningContract, PersonKind
 
 pytestmark = pytest.mark.django_db
 
@@ -64,51 +67,81 @@ def figures(county, client) -> dict[str, object]:
     return read
 
 
+def add_carers(county) -> None:
+    # Seven carers in Alpha's team A1: enough to lift any suppressed group,
+    # overdue for supervision and training, holding caseloads, one a manager.
+    carer_role = JobRoleFactory(slug="foster-carer", name="Foster carer")
+    manager_role = JobRoleFactory(slug="fc-lead", is_manager=True)
+    carers = [
+        StaffProfileFactory(
+            organisation=county.alpha,
+            team=county.team_a1 if n % 2 else county.team_a2,
+            job_role=manager_role if n == 0 else carer_role,
+            kind=PersonKind.FOSTER_CARER,
+        )
+        for n in range(7)
+    ]
+    for carer in carers:
+        CaseloadSnapshotFactory(person=carer, taken_on=d("2026-03-01"), open_cases=30)
+        _training(
+            carer,
+            county.requirement,
+            first_due_on=d("2026-01-01"),
+            deadline=d("2026-01-01"),
+            due_soon_from=d("2025-12-02"),
+        )
+        _ladder(
+            carer,
+            "2025-12-01",
+            "2026-01-01",
+            "2025-12-25",
+            "2026-01-15",
+            "2026-02-01",
+        )
+    _session(
+        carers[0],
+        "2026-03-01",
+        carers[1:],
+        wellbeing=True,
+        scores=[(9, True)] * 6,
+    )
+
+
 class TestFosterCarersAreNotStaff:
     def test_adding_foster_carers_leaves_every_staff_figure_unchanged(self, client):
         county = build_county()
         before = figures(county, client)
 
-        # Seven carers in Alpha's team A1: enough to lift any suppressed group,
-        # overdue for supervision and training, holding caseloads, one a manager.
-        carer_role = JobRoleFactory(slug="foster-carer", name="Foster carer")
-        manager_role = JobRoleFactory(slug="fc-lead", is_manager=True)
-        carers = [
-            StaffProfileFactory(
-                organisation=county.alpha,
-                team=county.team_a1 if n % 2 else county.team_a2,
-                job_role=manager_role if n == 0 else carer_role,
-                kind=PersonKind.FOSTER_CARER,
-            )
-            for n in range(7)
-        ]
-        for carer in carers:
-            CaseloadSnapshotFactory(
-                person=carer, taken_on=d("2026-03-01"), open_cases=30
-            )
-            _training(
-                carer,
-                county.requirement,
-                first_due_on=d("2026-01-01"),
-                deadline=d("2026-01-01"),
-                due_soon_from=d("2025-12-02"),
-            )
-            _ladder(
-                carer,
-                "2025-12-01",
-                "2026-01-01",
-                "2025-12-25",
-                "2026-01-15",
-                "2026-02-01",
-            )
-        _session(
-            carers[0],
-            "2026-03-01",
-            carers[1:],
-            wellbeing=True,
-            scores=[(9, True)] * 6,
-        )
+        add_carers(county)
 
         after = figures(county, client)
 
         assert after == before
+
+
+def _rows(county, key: str) -> dict[str, dict]:
+    scope = provider_scope(county.commissioner.user, as_of=date(2026, 3, 15))
+    table = table_for(scope, key)
+    return {row["provider"]: dict(row) for row in table.rows}
+
+
+class TestAContractThatCountsFosterCarers:
+    def test_its_carers_count_in_supervision_and_in_nothing_else(self):
+        county = build_county()
+        add_carers(county)
+        before = {key: _rows(county, key) for key in ("supervision", "staffing")}
+        contract = CommissioningContract.objects.get(
+            commissioner=county.commissioner.organisation, provider=county.alpha
+        )
+        contract.foster_carers_in_supervision = True
+        save_contract(contract=contract, actor=county.commissioner.user)
+
+        supervision = _rows(county, "supervision")
+        staffing = _rows(county, "staffing")
+
+        alpha, alpha_before = supervision["Alpha"], before["supervision"]["Alpha"]
+        # The seven carers, each escalated on their ladder, now count.
+        assert alpha["people_required"] == alpha_before["people_required"] + 7
+        assert alpha["escalated_twice"] > alpha_before["escalated_twice"]
+        assert supervision["Beta"] == before["supervision"]["Beta"]
+        assert staffing == before["staffing"]
