@@ -258,6 +258,7 @@ def rebooking_missing(person_ids: Collection[int], *, as_of: date) -> Opened:
         .filter(day__lte=latest)
         .filter(~replaced("supervisee_id"))
         .values_list("person", "day")
+        .order_by()  # no ORDER BY inside a UNION (SQLite refuses one)
     )
     cancelled_sessions = (
         SessionAttendance.objects.filter(
@@ -267,6 +268,7 @@ def rebooking_missing(person_ids: Collection[int], *, as_of: date) -> Opened:
         .filter(day__lte=latest)
         .filter(~replaced("person_id"))
         .values_list("person_ref", "day")
+        .order_by()
     )
     earliest: dict[int, date] = {}
     for person_id, day in cancelled_bookings.union(cancelled_sessions, all=True):

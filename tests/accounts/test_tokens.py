@@ -56,6 +56,7 @@ def made_on_the_page(client) -> str:
     return html.split('<div class="govuk-panel__body"><code>', 1)[1].split("<", 1)[0]
 
 
+@pytest.mark.postgres  # reads every table as text and writes with now(): PostgreSQL's
 class TestNoTokenIsStoredInPlaintext:
     def test_the_key_shown_once_is_nowhere_in_the_database(self, client, commissioner):
         client.force_login(commissioner)
