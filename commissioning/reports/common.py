@@ -112,10 +112,15 @@ class ReportScope:
         A filter across the one join the grouping needs anyway, rather than
         ``relation__in=people()``, which joins the staff table a second time.
         """
+        return self._in_post(relation, PersonKind.STAFF, self.provider_ids)
+
+    def _in_post(self, relation: str, kind: str, provider_ids: list[int]) -> Q:
+        """``relation`` is a person of ``kind`` at these providers, in post on
+        ``as_of`` (no leaving date, or one not before it)."""
         return Q(
             **{
-                f"{relation}__organisation_id__in": self.provider_ids,
-                f"{relation}__kind": PersonKind.STAFF,
+                f"{relation}__organisation_id__in": provider_ids,
+                f"{relation}__kind": kind,
             }
         ) & (
             Q(**{f"{relation}__left_on__isnull": True})
@@ -136,16 +141,7 @@ class ReportScope:
         staff = self.people_through(relation)
         if not providers:
             return staff
-        carers = Q(
-            **{
-                f"{relation}__organisation_id__in": providers,
-                f"{relation}__kind": PersonKind.FOSTER_CARER,
-            }
-        ) & (
-            Q(**{f"{relation}__left_on__isnull": True})
-            | Q(**{f"{relation}__left_on__gte": self.as_of})
-        )
-        return staff | carers
+        return staff | self._in_post(relation, PersonKind.FOSTER_CARER, providers)
 
     def groups(self) -> list[Group]:
         """Return the rows of this report, in display order."""
